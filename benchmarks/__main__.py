@@ -1,0 +1,1 @@
+"""`python -m benchmarks`: placeholder until the first benchmark lands."""

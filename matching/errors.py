@@ -91,10 +91,8 @@ class ImportRejected(InvalidInput):
         self.source = source
         errors = tuple(errors)
         rows = {e.row for e in errors if e.row is not None}
-        head = summary or (
-            f"{source}: import refused, nothing was imported: "
-            f"{len(errors)} error(s) in {len(rows)} row(s)"
-        )
+        in_rows = f" in {len(rows)} row(s)" if rows else ""
+        head = summary or f"{source}: import refused, nothing was imported: {len(errors)} error(s){in_rows}"
         super().__init__(errors, head)
 
 

@@ -133,7 +133,7 @@ class Participant(_Frozen):
 
     capacity_min: int = _f("rule", default=0, ge=0, le=10_000)
     capacity_max: int | None = _f("rule", default=None, ge=0, le=10_000)
-    availability: tuple[str, ...] = _f("rule", default=(), max_length=500)
+    availability: tuple[Annotated[str, Field(pattern=ID_PATTERN)], ...] = _f("rule", default=(), max_length=500)
     wishes: tuple[ParticipantId, ...] = _f("rule", default=(), max_length=200)
     vetoes: tuple[ParticipantId, ...] = _f("rule", default=(), max_length=1000)
     conflicts: tuple[ParticipantId, ...] = _f("rule", default=(), max_length=1000)
@@ -330,8 +330,16 @@ class Event(_Frozen):
     def _references(self) -> "Event":
         errors = event_errors(self.programme, self.participants)
         if errors:
-            raise InvalidInput(errors, f"event {self.programme.id!r}: {len(errors)} inconsistent reference(s)")
+            raise _EventErrors(errors)
         return self
+
+    @classmethod
+    def build(cls, programme: Programme, participants: Iterable[Participant]) -> "Event":
+        """An event checked as a whole; raises :class:`InvalidInput` naming every problem."""
+        try:
+            return cls(programme=programme, participants=tuple(participants))
+        except ValidationError as exc:
+            raise InvalidInput(field_errors(exc), f"event {programme.id!r} is inconsistent") from None
 
     def by_id(self) -> dict[str, Participant]:
         return {p.id: p for p in self.participants}
@@ -342,6 +350,14 @@ class Event(_Frozen):
         left = [p for p in self.participants if p.role in rnd.left_roles]
         right = [p for p in self.participants if p.role in rnd.right_roles]
         return left, right
+
+
+class _EventErrors(ValueError):
+    """Raised inside Event's validator; field_errors unpacks its FieldErrors."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} inconsistent reference(s): " + "; ".join(str(e) for e in errors))
 
 
 def event_errors(programme: Programme, participants: Iterable[Participant]) -> list[FieldError]:
@@ -401,6 +417,9 @@ def field_errors(exc: ValidationError, *, row: int | None = None, participant: s
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"]]
         ctx_error = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _EventErrors):
+            out.extend(FieldError(e.field, e.value, e.message, row=e.row if e.row is not None else row, participant=e.participant or participant) for e in ctx_error.errors)
+            continue
         if isinstance(ctx_error, _ModelFieldError):
             loc = loc + [ctx_error.field]
             field, value, message = ".".join(loc), ctx_error.value, ctx_error.message

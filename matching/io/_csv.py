@@ -1,0 +1,139 @@
+"""CSV participant files: parse into records with line numbers, write."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+
+from ..errors import FieldError
+from ..model import Participant
+from ._check import refused
+from ._columns import (
+    Header,
+    RawRecord,
+    cells_from_participant,
+    columns,
+    parse_header,
+    record_from_cells,
+)
+from ._encoding import decode
+
+__all__ = ["parse_csv", "write_csv", "sniff_delimiter", "records_from_rows"]
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, unless the header line clearly uses tabs or semicolons.
+
+    A header line without a comma but with tabs (Excel's "Unicode text"
+    export) gives a tab; without commas and tabs but with semicolons
+    (European Excel) a semicolon.  Nothing else is guessed.
+    """
+    for line in text.splitlines():
+        if line.strip():
+            if "," in line:
+                return ","
+            if "\t" in line:
+                return "\t"
+            if line.count(";") >= 2:
+                return ";"
+            return ","
+    return ","
+
+
+class _MalformedCsv(Exception):
+    def __init__(self, line: int, reason: str):
+        self.line, self.reason = line, reason
+        super().__init__(f"line {line}: {reason}")
+
+
+def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line where it starts (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _MalformedCsv(start, str(exc)) from None
+        yield start, cells
+        start = reader.line_num + 1
+
+
+def records_from_rows(
+    rows: Iterable[tuple[int, Sequence[str | None]]],
+) -> tuple[Header | None, list[RawRecord]]:
+    """Header and records from ``(line, cells)`` rows; blank rows are skipped.
+
+    The first non-blank row is the header.  Returns the header (``None``
+    for a file with no rows) and the records; a row with cells beyond the
+    header's columns carries that error in its record.
+    """
+    header: Header | None = None
+    records: list[RawRecord] = []
+    named_columns: list[tuple[int, str]] = []
+    width = 0
+    for line, cells in rows:
+        if not any(cells) or not "".join([c for c in cells if c]).strip():
+            continue
+        if header is None:
+            header = parse_header(cells, row=line)
+            if header.fatal:
+                break
+            width = len(header.columns)
+            named_columns = [(i, name) for i, name in enumerate(header.columns) if name is not None]
+            continue
+        extra = [c for c in cells[width:] if c and c.strip()]
+        count = len(cells)
+        named = {name: cells[i] for i, name in named_columns if i < count}
+        record = record_from_cells(named, row=line)
+        if extra:
+            record.errors.append(
+                FieldError(
+                    "(row)",
+                    extra if len(extra) > 1 else extra[0],
+                    f"row has {width + len(extra)} or more cells but the header has {width} columns",
+                    row=line,
+                    participant=record.participant,
+                )
+            )
+        records.append(record)
+    return header, records
+
+
+def parse_csv(data: bytes, *, source: str) -> tuple[list[RawRecord], list[FieldError]]:
+    """Records of a CSV file and the file-level errors (header, shape).
+
+    Raises
+    ------
+    ImportRejected
+        If the bytes do not decode, the CSV is malformed, there is no header
+        or required columns are missing.
+    """
+    text, _ = decode(data, source=source)
+    delimiter = sniff_delimiter(text)
+    try:
+        header, records = records_from_rows(_rows(text, delimiter))
+    except _MalformedCsv as exc:
+        raise refused(
+            source,
+            [FieldError("(csv)", None, f"malformed CSV: {exc.reason} (check the quotes of the record)", row=exc.line)],
+        ) from None
+    if header is None:
+        raise refused(source, [FieldError("(header)", None, "the file is empty: no header row and no participants")])
+    if header.fatal:
+        raise refused(source, header.errors)
+    return records, list(header.errors)
+
+
+def write_csv(participants: Iterable[Participant], *, include_personal: bool = True) -> str:
+    """The CSV text of ``participants``: fixed columns, ``\\n`` line ends."""
+    names = columns(include_personal=include_personal)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for participant in participants:
+        writer.writerow(cells_from_participant(participant, names))
+    return buffer.getvalue()

@@ -118,8 +118,8 @@ def test_without_personal_data_no_contact_columns() -> None:
 
 
 def test_writing_an_item_containing_the_separator_is_refused() -> None:
-    odd = Participant(id="S1", role="sme", organization="x", availability=("a;b",))
-    with pytest.raises(InvalidInput, match=r"availability item 'a;b' contains ';'"):
+    odd = Participant(id="S1", role="sme", organization="x", contacts=({"name": "Sato; Ito"},))
+    with pytest.raises(InvalidInput, match=r"contact_name item 'Sato; Ito' contains ';'"):
         participants_to_bytes([odd], format="csv")
 
 

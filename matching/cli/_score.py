@@ -1,16 +1,182 @@
-"""`matching score`: placeholder until implemented."""
+"""`matching score`: a participant's best partners, with the reasons.
+
+``matching score PARTICIPANTS --rules PROGRAMME --id ID`` prints the top-k
+partners of one participant (from the other side of the round) with their
+scores and the reasons in Japanese or English; ``--out FILE`` instead writes
+the top-k candidates of every participant, both directions, as CSV, without
+ever holding the full score matrix (with a progress bar).
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+import numpy as np
+
+from ..errors import FieldError, InvalidInput
+from ..features import Scorer, explain
+
+__all__ = ["register", "run"]
+
+#: Above this many pairs the progress bar is shown by default (on a terminal).
+PROGRESS_PAIRS = 2_000_000
+
+_EPILOG = """\
+examples:
+  matching score smes.csv --rules design.toml --id sme-001
+  matching score smes.csv --rules design.toml --id des-014 --k 5 --lang en --json
+  matching score fair.xlsx --rules fair.toml --out candidates.csv --k 20
+
+Scores are explained component by component (tags, keywords, languages,
+region, stage, budget, wishes); impossible partners (vetoes, conflicts,
+excluded pairs, no common language, roles the round does not pair) are
+never listed.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("score", help="(not yet implemented)")
+    parser = sub.add_parser(
+        "score",
+        help="a participant's top-k partners with scores and reasons (or everyone's, to a file)",
+        description=(
+            "Score every pair of a round with the round's weights and hard rules and print one "
+            "participant's best partners with the reasons, or write every participant's top-k "
+            "candidates (both directions) to a CSV file."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("participants", metavar="PARTICIPANTS", help="participant file: .csv, .json or .xlsx")
+    parser.add_argument("--rules", metavar="PROGRAMME", required=True, help="programme file (.toml or .json)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--id", metavar="PARTICIPANT_ID", help="whose partners to list (left or right side)")
+    target.add_argument("--out", metavar="FILE", help="write everyone's top-k candidates as CSV (left_id,right_id,score)")
+    parser.add_argument("--k", type=int, default=10, help="how many partners (default: 10)")
+    parser.add_argument("--round", type=int, default=0, metavar="N", help="round index in the programme (default: 0)")
+    parser.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of the reasons (default: ja)")
+    parser.add_argument("--format", choices=("csv", "json", "xlsx"), help="participant file format (default: from the extension)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text (with --id)")
+    bar = parser.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     parser.set_defaults(func=run)
 
 
+def _progress(args: argparse.Namespace, pairs: int) -> Any:
+    show = args.progress if args.progress is not None else (pairs >= PROGRESS_PAIRS and sys.stderr.isatty())
+    if not show:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=sys.stderr),
+        transient=False,
+    )
+
+
+def _load(args: argparse.Namespace):
+    from ..io import load_event
+
+    event = load_event(args.participants, args.rules, format=args.format)
+    rounds = event.programme.rounds
+    if not 0 <= args.round < len(rounds):
+        raise InvalidInput([FieldError("--round", args.round, f"expected 0 to {len(rounds) - 1} (the programme has {len(rounds)} round(s))")])
+    left, right = event.sides(args.round)
+    return event, rounds[args.round], left, right
+
+
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("matching score: not yet implemented")
+    if args.k < 1:
+        raise InvalidInput([FieldError("--k", args.k, "expected a whole number >= 1")])
+    event, rnd, left, right = _load(args)
+    if not left or not right:
+        raise InvalidInput(
+            [FieldError("rounds", rnd.name, f"round {args.round} has {len(left)} left and {len(right)} right participant(s); both sides are needed")]
+        )
+    pairs = len(left) * len(right)
+    names = {p.id: p.organization for p in event.participants}
+    with _progress(args, pairs) as progress:
+        task = progress.add_task("fitting features", total=None) if progress else None
+        scorer = Scorer.from_round(rnd, dtype="float64" if pairs <= 10**8 else "float32").fit(left, right)
+        if progress:
+            progress.update(task, description="scoring pairs", total=pairs, completed=0)
+
+        def advance(done: int, total: int) -> None:
+            if progress:
+                progress.update(task, completed=done, total=total)
+
+        if args.out:
+            return _write_all(args, scorer, advance)
+        return _print_one(args, rnd, scorer, names, advance)
+
+
+def _write_all(args: argparse.Namespace, scorer: Scorer, advance) -> int:
+    top = scorer.top_k(args.k, direction="both", progress=advance).tocoo()
+    order = np.lexsort((top.col, top.row))
+    path = Path(args.out)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["left_id", "right_id", "score"])
+        for i, j, v in zip(top.row[order], top.col[order], top.data[order]):
+            writer.writerow([scorer.left_ids_[i], scorer.right_ids_[j], f"{float(v):.6f}"])
+    print(f"wrote {len(order)} candidate pairs (top {args.k} of {scorer.n_left_} left and {scorer.n_right_} right participants) to {path}")
+    return 0
+
+
+def _print_one(args: argparse.Namespace, rnd: Any, scorer: Scorer, names: dict[str, str], advance) -> int:
+    if args.id in scorer.left_index_:
+        side, i = "left", scorer.left_index_[args.id]
+        scores = scorer.score_matrix([i], progress=advance)[0]
+        impossible = scorer.impossible_mask([i])[0]
+    elif args.id in scorer.right_index_:
+        side, i = "right", scorer.right_index_[args.id]
+        scores = scorer.score_matrix(None, [i], progress=advance)[:, 0]
+        impossible = scorer.impossible_mask(None, [i])[:, 0]
+    else:
+        raise InvalidInput(
+            [FieldError("--id", args.id, f"names no participant of round {args.round} ({rnd.name!r}): roles {list(rnd.left_roles)} and {list(rnd.right_roles)}")]
+        )
+    candidates = np.flatnonzero(~impossible)
+    order = candidates[np.lexsort((candidates, -scores[candidates]))][: args.k]
+    partners = []
+    for rank, j in enumerate(order, start=1):
+        pair = (i, int(j)) if side == "left" else (int(j), i)
+        e = explain(scorer, *pair, lang=args.lang, names=names)
+        partner_id = e.right_id if side == "left" else e.left_id
+        partners.append({"rank": rank, "id": partner_id, "organization": names.get(partner_id, ""), "score": e.score, "explanation": e})
+    if args.json:
+        out = {
+            "participant": args.id,
+            "side": side,
+            "round": rnd.name,
+            "k": args.k,
+            "candidates": int(len(candidates)),
+            "impossible": int(impossible.sum()),
+            "partners": [dict(p, explanation=p["explanation"].as_dict()) for p in partners],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    ja = args.lang == "ja"
+    name = names.get(args.id, "")
+    if ja:
+        print(f"{args.id}（{name}）の相手候補 上位{len(partners)}件 — {rnd.name}：候補 {len(candidates)}、対象外 {int(impossible.sum())}")
+    else:
+        print(f"Top {len(partners)} partners of {args.id} ({name}) — {rnd.name}: {len(candidates)} candidates, {int(impossible.sum())} impossible")
+    for p in partners:
+        print(f"{p['rank']:>3}. {p['id']}  {p['organization']}  {'スコア' if ja else 'score'} {p['score']:.3f}")
+        for reason in p["explanation"].reasons:
+            print(f"       - {reason}")
+    if not partners:
+        print("  （相手候補がありません）" if ja else "  (no possible partner)")
+    return 0

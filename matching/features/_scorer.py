@@ -1,0 +1,933 @@
+"""Profiles → compatibility scores: components, weights, hard rules, wishes.
+
+How a score is made
+-------------------
+Every component gives a pair (left ``i``, right ``j``) a value in [0, 1]
+(the approximate text projection may dip slightly below 0):
+
+``text``
+    cosine of character n-gram TF-IDF vectors of the Japanese and English
+    descriptions;
+``tags_left_seeks``
+    cosine of what left seeks and what right offers (tags weighted by
+    rarity, a little credit for a tag of the same theme);
+``tags_right_seeks``
+    the same, right seeks × left offers;
+``industry``
+    same code 1 > same major group 0.6 > same division 0.3 > other 0;
+``region``
+    same region / area / country, distance decay (30 km and 1,000 km
+    scales), time-zone difference;
+``language``
+    1 with a common language, 0.5 through an interpreter, else 0;
+``stage``
+    an SME's maturity stage in the stages the partner serves (1, next to
+    them 0.5);
+``budget``
+    share of the left budget range that reaches the right minimum price
+    (softened below it); when that does not apply, right budget against
+    left price;
+``size``
+    same company size class 1, adjacent 0.5 (default weight 0).
+
+A value that cannot be computed because data is missing on a side (no text,
+no tags sought, no industry, ...) is the component's *neutral* value: the
+mean of the component over every pair of the round that has the data
+(``Scorer.neutral_``), so missing data neither helps nor hurts; never NaN.
+
+The score is ``sum_c w_c * value_c + wish bonus`` where ``w_c`` are the
+weights divided by their sum (``normalize_weights=True``, so the
+non-wish part lies in [0, 1] and an organizer's weights are relative).  A
+wish adds ``wish_bonus[0]`` when one side wishes to meet the other and
+``wish_bonus[1]`` when both do.
+
+Impossible pairs (vetoes, conflicts, excluded pairs, no common language,
+role pairs the round does not allow; see :mod:`._rules`) keep their score;
+they are reported by :meth:`Scorer.impossible_mask` — a boolean matrix to
+hand to a solver as ``forbidden=`` — and left out of :meth:`Scorer.top_k`.
+
+Every component is a bilinear form ``value = L_c[i] · R_c[j]`` of
+per-participant vectors (the neutral value and table look-ups are folded
+into extra columns), so the whole score matrix is one matrix product,
+computed in memory-bounded blocks.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from itertools import product
+from types import MappingProxyType
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ._blocks import block_ranges, square_blocks, update_topk
+from ._geo import RegionEncoder
+from ._industry import IndustryEncoder
+from ._language import LanguageEncoder
+from ._numeric import BudgetVectorizer, SizeEncoder, StageEncoder
+from ._profiles import canonical_order, feature_view, rule_view
+from ._rules import Violation, pair_matrix
+from ._states import StateEncoder
+from ._tags import TagVectorizer
+from ._text import TextVectorizer
+
+__all__ = [
+    "COMPONENTS",
+    "DEFAULT_WEIGHTS",
+    "TEXT_EXACT_MAX_PAIRS",
+    "Component",
+    "Contribution",
+    "PairScore",
+    "Scorer",
+]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A scoring component: its name and labels for people."""
+
+    name: str
+    ja: str
+    en: str
+    default_weight: float
+
+
+COMPONENTS: Mapping[str, Component] = MappingProxyType(
+    {
+        c.name: c
+        for c in [
+            Component("text", "説明文の類似", "similar descriptions", 0.20),
+            Component("tags_left_seeks", "左側のニーズと右側の提供", "left seeks what right offers", 0.175),
+            Component("tags_right_seeks", "右側のニーズと左側の提供", "right seeks what left offers", 0.175),
+            Component("industry", "業種の近さ", "industry proximity", 0.10),
+            Component("region", "地域・距離・時差", "region, distance and time zone", 0.05),
+            Component("language", "共通言語", "common language", 0.10),
+            Component("stage", "成熟度と支援対象段階", "maturity stage served", 0.10),
+            Component("budget", "予算と価格帯", "budget within price range", 0.10),
+            Component("size", "企業規模", "company size", 0.0),
+        ]
+    }
+)
+
+#: The weights used when a round sets none (they sum to 1).
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({c.name: c.default_weight for c in COMPONENTS.values()})
+
+#: ``text_dim="auto"`` keeps exact sparse TF-IDF up to this many pairs, then
+#: projects text onto 128 SVD dimensions.
+TEXT_EXACT_MAX_PAIRS = 100_000_000
+_AUTO_TEXT_DIM = 128
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One component's part of a pair's score.
+
+    ``value`` is the raw component value, ``weight`` the normalised weight,
+    ``contribution = weight * value``; ``neutral`` is true when data was
+    missing and the value is the component's neutral value.  The wish bonus
+    appears as component ``"wish"`` with weight 1.
+    """
+
+    component: str
+    value: float
+    weight: float
+    contribution: float
+    neutral: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "component": self.component,
+            "value": self.value,
+            "weight": self.weight,
+            "contribution": self.contribution,
+            "neutral": self.neutral,
+        }
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """A pair's score as the sum of its contributions (``math.fsum``)."""
+
+    left: int
+    right: int
+    score: float
+    contributions: tuple[Contribution, ...]
+    impossible: tuple[Violation, ...] = ()
+
+    def __getitem__(self, name: str) -> Contribution:
+        for c in self.contributions:
+            if c.component == name:
+                return c
+        raise KeyError(f"no component {name!r}; known: {[c.component for c in self.contributions]}")
+
+
+@dataclass
+class _Part:
+    """A fitted component: value = left·right (+ sparse_left·sparse_right)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    neutral: float
+    na_left: np.ndarray  # na_left[i] · na_right[j] == 1 where the component does not apply
+    na_right: np.ndarray
+    sparse_left: sp.csr_array | None = None
+    sparse_right: sp.csr_array | None = None
+    table: np.ndarray | None = None  # raw state table (nan = n/a), state components only
+    transformers: tuple = ()
+
+
+def _ordered_sum(matrix: np.ndarray | sp.csr_array, order: np.ndarray) -> np.ndarray:
+    """Column sums over rows taken in ``order`` (same rows, same bits)."""
+    if sp.issparse(matrix):
+        return np.asarray(matrix[order].sum(axis=0)).ravel()
+    return np.asarray(matrix)[order].sum(axis=0)
+
+
+def _bilinear(
+    value_left: np.ndarray | sp.csr_array,
+    value_right: np.ndarray | sp.csr_array,
+    na_left: np.ndarray,
+    na_right: np.ndarray,
+    order_left: np.ndarray,
+    order_right: np.ndarray,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Neutral value and the (neutral-folding) extra columns of a bilinear component.
+
+    ``value_left · value_right`` is the value where the component applies
+    (and 0 where it does not); ``na_left · na_right`` is 1 where it does
+    not apply, else 0.  Returns ``(neutral, extra_left, extra_right)`` with
+    ``extra_left = neutral * na_left``.
+    """
+    n_left, n_right = len(order_left), len(order_right)
+    total = float(_ordered_sum(value_left, order_left) @ _ordered_sum(value_right, order_right))
+    n_na = float(_ordered_sum(na_left, order_left) @ _ordered_sum(na_right, order_right))
+    applicable = n_left * n_right - n_na
+    neutral = total / applicable if applicable > 0.5 else 0.0
+    return neutral, neutral * na_left, np.asarray(na_right, dtype=np.float64)
+
+
+def _presence_na(present_left: np.ndarray, present_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """n/a indicator ``1 - p_l p_r`` as ``[1, -p_l] · [1, p_r]``."""
+    pl, pr = present_left.astype(np.float64), present_right.astype(np.float64)
+    return np.column_stack([np.ones_like(pl), -pl]), np.column_stack([np.ones_like(pr), pr])
+
+
+def _check_weights(weights: Mapping[str, float] | None, names: tuple[str, ...]) -> dict[str, float]:
+    """Validate and complete weights; unknown names raise ValueError."""
+    if weights is None:
+        weights = {}
+    if not isinstance(weights, Mapping):
+        raise TypeError(f"weights must be a mapping of component name to weight, got {type(weights).__name__}")
+    unknown = sorted(set(weights) - set(COMPONENTS))
+    if unknown:
+        raise ValueError(f"unknown scoring component(s) {unknown} in weights; known components: {list(COMPONENTS)}")
+    out = {}
+    for name in names:
+        value = weights.get(name, DEFAULT_WEIGHTS[name])
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"weight of {name!r} must be a number, got {value!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"weight of {name!r} must be a finite number >= 0, got {value!r}")
+        out[name] = value
+    left_out = sorted(n for n in set(weights) - set(names) if float(weights[n]) != 0)
+    if left_out:
+        raise ValueError(f"weights given for component(s) {left_out} that are not computed; components={list(names)}")
+    return out
+
+
+class Scorer(BaseEstimator):
+    """Explainable compatibility scores between the left and right participants of a round.
+
+    Parameters
+    ----------
+    weights : mapping of str to float, optional
+        Component name → weight (>= 0).  Components not named keep their
+        default weight (:data:`DEFAULT_WEIGHTS`); unknown names raise
+        ``ValueError`` listing the known components.
+    components : tuple of str, optional
+        Which components to compute (default: all of :data:`COMPONENTS`).
+    interpreter_languages : tuple of str, default=()
+        Languages an interpreter is available for (see :mod:`._rules`).
+    role_pairs : tuple of (str, str), optional
+        The (left role, right role) pairs the round allows; ``None`` allows
+        every pair.
+    never : tuple of (str, str), default=()
+        (left id, right id) pairs the organizer excluded.
+    wish_bonus : (float, float), default=(0.1, 0.2)
+        Score bonus when one side wishes to meet the other, and when both do.
+    normalize_weights : bool, default=True
+        Divide the weights by their sum (so the score without bonus is in [0, 1]).
+    text_dim : "auto", None or int, default="auto"
+        ``None``: exact sparse TF-IDF cosine.  An int: cosine of an SVD
+        projection with that many dimensions (approximate).  ``"auto"``:
+        exact up to :data:`TEXT_EXACT_MAX_PAIRS` pairs (10,000 × 10,000),
+        else 128 dimensions.
+    text_analyzer : str, default="char_wb"
+    text_ngram_range : (int, int), default=(2, 3)
+    tag_related : float, default=0.1
+        Credit for a tag of the same theme as one sought (see :class:`TagVectorizer`).
+    dtype : {"float64", "float32"}, default="float64"
+        Precision of :meth:`score_matrix` and :meth:`top_k`.
+    max_block_cells : int, default=2**22
+        Largest block (left × right cells) computed at once; bounds the
+        working memory to a few times ``max_block_cells * 8`` bytes.
+
+    Attributes
+    ----------
+    component_names_ : tuple of str
+    weights_ : dict of str to float
+        The weights actually used (normalised if ``normalize_weights``).
+    neutral_ : dict of str to float
+        Each component's neutral value (for missing data).
+    n_left_, n_right_ : int
+    left_ids_, right_ids_ : tuple of str
+    left_order_, right_order_ : ndarray of int
+        The canonical order of each side (by content, then id); blocks are
+        computed in it, so scores are the same bits whatever the input order.
+    left_rank_, right_rank_ : ndarray of int
+        Each participant's position in that order (breaks ties in top_k).
+
+    Examples
+    --------
+    >>> from matching.model import Participant
+    >>> sme = Participant(id="s1", role="sme", organization="A", seeks=("saas",), maturity_stage=1)
+    >>> startup = Participant(id="t1", role="startup", organization="B", offers=("saas",), serves_stages=(1, 2))
+    >>> scorer = Scorer().fit([sme], [startup])
+    >>> [c.component for c in scorer.contributions(0, 0).contributions if c.value == 1.0]
+    ['tags_left_seeks', 'language', 'stage']
+    """
+
+    def __init__(
+        self,
+        weights: Mapping[str, float] | None = None,
+        *,
+        components: tuple[str, ...] | None = None,
+        interpreter_languages: tuple[str, ...] = (),
+        role_pairs: tuple[tuple[str, str], ...] | None = None,
+        never: tuple[tuple[str, str], ...] = (),
+        wish_bonus: tuple[float, float] = (0.1, 0.2),
+        normalize_weights: bool = True,
+        text_dim: str | int | None = "auto",
+        text_analyzer: str = "char_wb",
+        text_ngram_range: tuple[int, int] = (2, 3),
+        tag_related: float = 0.1,
+        dtype: str = "float64",
+        max_block_cells: int = 2**22,
+    ):
+        self.weights = weights
+        self.components = components
+        self.interpreter_languages = interpreter_languages
+        self.role_pairs = role_pairs
+        self.never = never
+        self.wish_bonus = wish_bonus
+        self.normalize_weights = normalize_weights
+        self.text_dim = text_dim
+        self.text_analyzer = text_analyzer
+        self.text_ngram_range = text_ngram_range
+        self.tag_related = tag_related
+        self.dtype = dtype
+        self.max_block_cells = max_block_cells
+
+    # ------------------------------------------------------------------ setup
+
+    @classmethod
+    def from_round(cls, round: Any, **params: Any) -> "Scorer":
+        """A scorer with the weights, interpreter languages, role pairs and excluded pairs of a Round.
+
+        ``params`` are passed on (and may override what the round says).
+        """
+        settings: dict[str, Any] = {
+            "weights": dict(round.weights) or None,
+            "interpreter_languages": tuple(round.interpreter_languages),
+            "role_pairs": tuple(product(round.left_roles, round.right_roles)),
+            "never": tuple(tuple(p) for p in round.never),
+        }
+        settings.update(params)
+        return cls(**settings)
+
+    def _component_names(self) -> tuple[str, ...]:
+        if self.components is None:
+            return tuple(COMPONENTS)
+        names = tuple(self.components)
+        unknown = [n for n in names if n not in COMPONENTS]
+        if unknown:
+            raise ValueError(f"unknown scoring component(s) {unknown}; known components: {list(COMPONENTS)}")
+        if len(set(names)) != len(names) or not names:
+            raise ValueError(f"components must name each component at most once and at least one, got {list(names)}")
+        return tuple(n for n in COMPONENTS if n in names)
+
+    def _resolved_weights(self, weights: Mapping[str, float] | None, names: tuple[str, ...]) -> dict[str, float]:
+        raw = _check_weights(weights, names)
+        total = math.fsum(raw.values())
+        if total <= 0:
+            raise ValueError(f"at least one weight must be > 0, got {raw}")
+        if self.normalize_weights:
+            return {n: w / total for n, w in raw.items()}
+        return raw
+
+    def _check_params(self) -> None:
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
+        bonus = tuple(self.wish_bonus)
+        if len(bonus) != 2 or any(not math.isfinite(float(b)) or float(b) < 0 for b in bonus):
+            raise ValueError(f"wish_bonus must be two finite numbers >= 0 (one side, both sides), got {self.wish_bonus!r}")
+        if not (self.text_dim is None or self.text_dim == "auto" or (isinstance(self.text_dim, int) and self.text_dim >= 1)):
+            raise ValueError(f"text_dim must be 'auto', None or an int >= 1, got {self.text_dim!r}")
+        if int(self.max_block_cells) < 1:
+            raise ValueError(f"max_block_cells must be >= 1, got {self.max_block_cells}")
+
+    # ------------------------------------------------------------------- fit
+
+    def fit(self, left: Sequence[Any], right: Sequence[Any], y: Any = None) -> "Scorer":
+        """Learn every component's vocabulary, rarity weights, states and neutral values.
+
+        Parameters
+        ----------
+        left, right : sequence of Participant (or mappings with feature and rule fields)
+            The two sides of the round.  Vectors see only
+            :func:`matching.model.feature_fields`; the rules read ids, roles,
+            wishes, vetoes and conflicts.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Bad parameters, unknown weight names, or an id repeated on one side.
+        """
+        self._check_params()
+        names = self._component_names()
+        self.component_names_ = names
+        self.weights_ = self._resolved_weights(self.weights, names)
+
+        left_records, right_records = feature_view(left), feature_view(right)
+        self.left_rules_, self.right_rules_ = rule_view(left), rule_view(right)
+        for side, rules in (("left", self.left_rules_), ("right", self.right_rules_)):
+            seen: set[str] = set()
+            for v in rules:
+                if v.id in seen:
+                    raise ValueError(f"id {v.id!r} appears twice on the {side} side")
+                seen.add(v.id)
+        self.left_records_, self.right_records_ = left_records, right_records
+        self.n_left_, self.n_right_ = len(left_records), len(right_records)
+        self.left_ids_ = tuple(v.id for v in self.left_rules_)
+        self.right_ids_ = tuple(v.id for v in self.right_rules_)
+        self.left_index_ = {pid: i for i, pid in enumerate(self.left_ids_)}
+        self.right_index_ = {pid: j for j, pid in enumerate(self.right_ids_)}
+
+        order_left = canonical_order(left_records, self.left_ids_)
+        order_right = canonical_order(right_records, self.right_ids_)
+        # Blocks are computed in this order (content, then id), so the bits of a
+        # pair's score never depend on where the input put it.
+        self.left_order_, self.right_order_ = order_left, order_right
+        self.left_rank_, self.right_rank_ = np.argsort(order_left), np.argsort(order_right)
+        union = left_records + right_records
+        parts: dict[str, _Part] = {}
+        for name in names:
+            parts[name] = _BUILDERS[name](self, left_records, right_records, union, order_left, order_right)
+        self.neutral_ = {name: parts[name].neutral for name in names}
+        self.transformers_ = {name: parts[name].transformers for name in names}
+        self.tables_ = {name: parts[name].table for name in names if parts[name].table is not None}
+        self.na_ = {name: (parts[name].na_left, parts[name].na_right) for name in names}
+
+        slices, start = {}, 0
+        for name in names:
+            width = parts[name].left.shape[1]
+            slices[name] = slice(start, start + width)
+            start += width
+        self.dense_slices_ = slices
+        self.left_dense_ = np.hstack([parts[n].left for n in names]) if names else np.zeros((self.n_left_, 0))
+        self.right_dense_ = np.hstack([parts[n].right for n in names]) if names else np.zeros((self.n_right_, 0))
+        sparse_names = [n for n in names if parts[n].sparse_left is not None]
+        self.sparse_component_ = sparse_names[0] if sparse_names else None
+        if self.sparse_component_:
+            self.left_sparse_ = parts[self.sparse_component_].sparse_left
+            self.right_sparse_ = parts[self.sparse_component_].sparse_right
+        else:
+            self.left_sparse_ = self.right_sparse_ = None
+
+        self._fit_rules()
+        self._prepare_weighted()
+        return self
+
+    def _fit_rules(self) -> None:
+        L, R = self.left_rules_, self.right_rules_
+        self.vetoes_ = pair_matrix(L, R, ((i, v.vetoes) for i, v in enumerate(L)), ((j, v.vetoes) for j, v in enumerate(R)))
+        self.conflicts_ = pair_matrix(
+            L, R, ((i, v.conflicts) for i, v in enumerate(L)), ((j, v.conflicts) for j, v in enumerate(R))
+        )
+        self.wishes_ = pair_matrix(L, R, ((i, v.wishes) for i, v in enumerate(L)), ((j, v.wishes) for j, v in enumerate(R)))
+        never_by_left: dict[str, list[str]] = {}
+        for left_id, right_id in self.never:
+            never_by_left.setdefault(left_id, []).append(right_id)
+        self.never_ = pair_matrix(L, R, ((i, never_by_left.get(v.id, ())) for i, v in enumerate(L)), ())[0]
+        self.self_pairs_ = pair_matrix(L, R, ((i, (v.id,)) for i, v in enumerate(L)), ())[0]
+        forbidden = self.vetoes_[0] + self.vetoes_[1] + self.conflicts_[0] + self.conflicts_[1] + self.never_ + self.self_pairs_
+        self.forbidden_ = sp.csr_array(forbidden.astype(bool))
+        self.forbidden_.sort_indices()
+        one, both = (float(b) for b in self.wish_bonus)
+        wl, wr = self.wishes_[0].astype(np.float64), self.wishes_[1].astype(np.float64)
+        bonus = one * (wl + wr) + (both - 2 * one) * wl.multiply(wr)
+        bonus = sp.csr_array(bonus)
+        bonus.eliminate_zeros()
+        bonus.sort_indices()
+        self.wish_bonus_ = bonus
+
+        lang = LanguageEncoder(interpreter_languages=tuple(self.interpreter_languages))
+        lang.fit(self.left_records_ + self.right_records_)
+        self.language_encoder_ = lang
+        self.language_left_ = lang.state_indices(self.left_records_)
+        self.language_right_ = lang.state_indices(self.right_records_)
+        states = lang.states_
+        self.language_impossible_ = np.array([[lang.impossible(a, b) for b in states] for a in states], dtype=bool).reshape(
+            len(states), len(states)
+        )
+
+        roles = tuple(sorted({v.role for v in L} | {v.role for v in R}))
+        self.roles_ = roles
+        role_index = {r: k for k, r in enumerate(roles)}
+        self.role_left_ = np.array([role_index[v.role] for v in L], dtype=np.intp)
+        self.role_right_ = np.array([role_index[v.role] for v in R], dtype=np.intp)
+        allowed = None if self.role_pairs is None else {tuple(p) for p in self.role_pairs}
+        self.role_impossible_ = np.array(
+            [[allowed is not None and (a, b) not in allowed for b in roles] for a in roles], dtype=bool
+        ).reshape(len(roles), len(roles))
+
+    def _prepare_weighted(self) -> None:
+        dtype = np.dtype(self.dtype)
+        column_weights = np.zeros(self.left_dense_.shape[1])
+        for name, sl in self.dense_slices_.items():
+            column_weights[sl] = self.weights_[name]
+        self.left_weighted_ = (self.left_dense_ * column_weights).astype(dtype, copy=False)
+        self.right_cast_ = self.right_dense_.astype(dtype, copy=False)
+
+    def with_weights(self, weights: Mapping[str, float] | None) -> "Scorer":
+        """A fitted copy scoring with other weights, without refitting the features.
+
+        The copy shares the (read-only) fitted vectors with this scorer.
+        """
+        check_is_fitted(self, "weights_")
+        new = copy.copy(self)
+        new.weights = None if weights is None else dict(weights)
+        new.weights_ = new._resolved_weights(new.weights, self.component_names_)
+        new._prepare_weighted()
+        return new
+
+    # ---------------------------------------------------------------- scores
+
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, "weights_")
+
+    def _index(self, idx: Any, n: int, side: str) -> np.ndarray | slice:
+        if idx is None:
+            return slice(0, n)
+        if isinstance(idx, slice):
+            return idx
+        arr = np.asarray(idx)
+        if arr.dtype == bool:
+            if arr.shape != (n,):
+                raise ValueError(f"{side}_idx as a mask must have shape ({n},), got {arr.shape}")
+            return np.flatnonzero(arr)
+        if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+            raise ValueError(f"{side}_idx must be a 1-D array of integer indices, got {arr.dtype} array of shape {arr.shape}")
+        if arr.size and (arr.min() < -n or arr.max() >= n):
+            raise IndexError(f"{side}_idx out of range for {n} {side} participants")
+        return arr.astype(np.intp) % max(n, 1)
+
+    def _block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
+        """Scores of a block (rows × cols), in ``dtype``."""
+        scores = self.left_weighted_[rows] @ self.right_cast_[cols].T
+        if self.sparse_component_ is not None:
+            w = self.weights_[self.sparse_component_]
+            if w > 0:
+                text = (self.left_sparse_[rows] @ self.right_sparse_[cols].T).toarray()
+                scores += (w * text).astype(scores.dtype, copy=False)
+        if self.wish_bonus_.nnz:
+            sub = self.wish_bonus_[rows][:, cols].tocoo()
+            if sub.nnz:
+                np.add.at(scores, (sub.row, sub.col), sub.data.astype(scores.dtype))
+        return scores
+
+    def _mask_block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
+        """Impossible pairs of a block (rows × cols), boolean."""
+        n_rows = len(np.arange(self.n_left_)[rows]) if isinstance(rows, slice) else len(rows)
+        n_cols = len(np.arange(self.n_right_)[cols]) if isinstance(cols, slice) else len(cols)
+        if self.language_impossible_.any():
+            mask = self.language_impossible_[self.language_left_[rows]][:, self.language_right_[cols]]
+        else:
+            mask = np.zeros((n_rows, n_cols), dtype=bool)
+        if self.role_impossible_.any():
+            mask |= self.role_impossible_[self.role_left_[rows]][:, self.role_right_[cols]]
+        if self.forbidden_.nnz:
+            sub = self.forbidden_[rows][:, cols].tocoo()
+            mask[sub.row, sub.col] = True
+        return mask
+
+    def iter_blocks(
+        self, *, max_block_cells: int | None = None, with_mask: bool = True
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Stream the full score matrix as ``(rows, cols, scores, impossible)`` blocks.
+
+        ``rows`` and ``cols`` are arrays of left and right indices (blocks
+        follow the scorer's canonical order, so they are not contiguous):
+        ``full[np.ix_(rows, cols)] = scores``.  Each block holds at most
+        ``max_block_cells`` cells (default: the scorer's setting); nothing
+        bigger is ever allocated.
+        """
+        self._check_fitted()
+        cells = int(max_block_cells or self.max_block_cells)
+        for r, c in block_ranges(self.n_left_, self.n_right_, cells):
+            rows, cols = self.left_order_[r], self.right_order_[c]
+            yield rows, cols, self._block(rows, cols), (self._mask_block(rows, cols) if with_mask else None)
+
+    def score_matrix(self, left_idx: Any = None, right_idx: Any = None, *, progress: Callable[[int, int], Any] | None = None) -> np.ndarray:
+        """Dense scores of ``left_idx`` × ``right_idx`` (default: everyone), computed in blocks.
+
+        Impossible pairs keep their score; see :meth:`impossible_mask`.
+
+        Parameters
+        ----------
+        left_idx, right_idx : array of int, boolean mask, slice or None
+        progress : callable(done_cells, total_cells), optional
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_cols), dtype ``self.dtype``
+        """
+        self._check_fitted()
+        rows = self._index(left_idx, self.n_left_, "left")
+        cols = self._index(right_idx, self.n_right_, "right")
+        row_ids = np.arange(self.n_left_)[rows]
+        col_ids = np.arange(self.n_right_)[cols]
+        # compute in canonical order (same bits whatever the input order), write back in the order asked
+        row_sort = np.argsort(self.left_rank_[row_ids], kind="stable")
+        col_sort = np.argsort(self.right_rank_[col_ids], kind="stable")
+        out = np.empty((len(row_ids), len(col_ids)), dtype=np.dtype(self.dtype))
+        total = out.size
+        done = 0
+        for r, c in block_ranges(len(row_ids), len(col_ids), int(self.max_block_cells)):
+            at_rows, at_cols = row_sort[r], col_sort[c]
+            out[np.ix_(at_rows, at_cols)] = self._block(row_ids[at_rows], col_ids[at_cols])
+            done += (r.stop - r.start) * (c.stop - c.start)
+            if progress is not None:
+                progress(done, total)
+        return out
+
+    def impossible_mask(self, left_idx: Any = None, right_idx: Any = None) -> np.ndarray:
+        """Boolean matrix, true where the hard rules make a pair impossible.
+
+        Pass it to a solver as ``forbidden=``.  See :mod:`matching.features._rules`.
+        """
+        self._check_fitted()
+        rows = np.arange(self.n_left_)[self._index(left_idx, self.n_left_, "left")]
+        cols = np.arange(self.n_right_)[self._index(right_idx, self.n_right_, "right")]
+        out = np.empty((len(rows), len(cols)), dtype=bool)
+        for r, c in block_ranges(len(rows), len(cols), int(self.max_block_cells)):
+            out[r, c] = self._mask_block(_compact(rows[r]), _compact(cols[c]))
+        return out
+
+    def pair_features(self, left_idx: Any, right_idx: Any) -> np.ndarray:
+        """Raw component values of the pairs ``(left_idx[k], right_idx[k])``.
+
+        Returns
+        -------
+        ndarray of shape (n_pairs, n_components), float64
+            Columns in the order of ``component_names_``; the unweighted
+            values whose weighted sum (plus the wish bonus) is the score.
+        """
+        self._check_fitted()
+        li = np.asarray(self._index(np.asarray(left_idx, dtype=np.intp), self.n_left_, "left"))
+        rj = np.asarray(self._index(np.asarray(right_idx, dtype=np.intp), self.n_right_, "right"))
+        if li.shape != rj.shape:
+            raise ValueError(f"left_idx and right_idx must have the same length, got {li.shape} and {rj.shape}")
+        out = np.empty((len(li), len(self.component_names_)))
+        step = max(1, int(self.max_block_cells) // max(1, self.left_dense_.shape[1]))
+        for s in range(0, len(li), step):
+            a, b = li[s : s + step], rj[s : s + step]
+            left, right = self.left_dense_[a], self.right_dense_[b]
+            for k, name in enumerate(self.component_names_):
+                sl = self.dense_slices_[name]
+                values = np.einsum("ij,ij->i", left[:, sl], right[:, sl])
+                if name == self.sparse_component_:
+                    values = values + np.asarray(self.left_sparse_[a].multiply(self.right_sparse_[b]).sum(axis=1)).ravel()
+                out[s : s + step, k] = values
+        return out
+
+    def pair_wishes(self, left_idx: Any, right_idx: Any) -> np.ndarray:
+        """``(n_pairs, 2)`` booleans: left wishes right, right wishes left."""
+        self._check_fitted()
+        li, rj = np.asarray(left_idx, dtype=np.intp), np.asarray(right_idx, dtype=np.intp)
+        return np.column_stack([self.wishes_[0][li, rj], self.wishes_[1][li, rj]]).astype(bool)
+
+    def score_pairs(self, left_idx: Any, right_idx: Any) -> np.ndarray:
+        """Scores of the pairs ``(left_idx[k], right_idx[k])`` (float64)."""
+        values = self.pair_features(left_idx, right_idx)
+        weights = np.array([self.weights_[n] for n in self.component_names_])
+        li, rj = np.asarray(left_idx, dtype=np.intp), np.asarray(right_idx, dtype=np.intp)
+        bonus = np.asarray(self.wish_bonus_[li, rj]).ravel() if len(li) else np.zeros(0)
+        return values @ weights + bonus
+
+    def contributions(self, left_i: int | str, right_j: int | str) -> PairScore:
+        """Each component's raw value and weighted contribution for one pair.
+
+        ``left_i``/``right_j`` are indices or ids.  (Named ``contributions``
+        because ``components`` is the constructor parameter choosing them.)
+        The contributions (including ``"wish"``) sum to ``score`` exactly
+        (``math.fsum``); ``score`` equals :meth:`score_matrix`'s entry up to
+        floating-point rounding of the matrix product.
+        """
+        self._check_fitted()
+        i, j = self._one(left_i, self.n_left_, "left"), self._one(right_j, self.n_right_, "right")
+        values = self.pair_features([i], [j])[0]
+        contributions = []
+        for name, value in zip(self.component_names_, values):
+            na_l, na_r = self.na_[name]
+            w = self.weights_[name]
+            neutral = bool(float(na_l[i] @ na_r[j]) > 0.5)
+            contributions.append(Contribution(name, float(value), w, w * float(value), neutral))
+        bonus = float(self.wish_bonus_[i, j])
+        contributions.append(Contribution("wish", bonus, 1.0, bonus))
+        score = math.fsum(c.contribution for c in contributions)
+        return PairScore(i, j, score, tuple(contributions), tuple(self.violations(i, j)))
+
+    def _one(self, index: Any, n: int, side: str) -> int:
+        if isinstance(index, str):
+            table = self.left_index_ if side == "left" else self.right_index_
+            if index not in table:
+                raise KeyError(f"no {side} participant with id {index!r}")
+            return table[index]
+        index = int(index)
+        if not -n <= index < n:
+            raise IndexError(f"{side} index {index} out of range for {n} {side} participants")
+        return index % n
+
+    def violations(self, left_i: int, right_j: int) -> list[Violation]:
+        """Why the pair is impossible (empty when it is possible), in :data:`._rules.RULES` order."""
+        self._check_fitted()
+        i, j = self._one(left_i, self.n_left_, "left"), self._one(right_j, self.n_right_, "right")
+        out = []
+        for rule, (by_left, by_right) in (("veto", self.vetoes_), ("conflict", self.conflicts_)):
+            a, b = bool(by_left[i, j]), bool(by_right[i, j])
+            if a or b:
+                out.append(Violation(rule, "both" if a and b else "left" if a else "right"))
+        if self.never_[i, j]:
+            out.append(Violation("never", "organizer"))
+        if self.self_pairs_[i, j]:
+            out.append(Violation("self", "both"))
+        if self.language_impossible_[self.language_left_[i], self.language_right_[j]]:
+            out.append(
+                Violation(
+                    "language",
+                    "both",
+                    (",".join(self.left_records_[i]["languages"]), ",".join(self.right_records_[j]["languages"])),
+                )
+            )
+        if self.role_impossible_[self.role_left_[i], self.role_right_[j]]:
+            out.append(Violation("role", "organizer", (self.left_rules_[i].role, self.right_rules_[j].role)))
+        return out
+
+    # ------------------------------------------------------------------ top-k
+
+    def top_k(
+        self,
+        k: int = 20,
+        *,
+        direction: str = "both",
+        max_block_cells: int | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> sp.csr_array:
+        """The best ``k`` possible partners of every participant, without the full matrix.
+
+        Parameters
+        ----------
+        k : int
+        direction : {"left", "right", "both"}, default="both"
+            ``"left"``: each left participant's best ``k`` right partners;
+            ``"right"``: each right participant's best ``k`` left partners;
+            ``"both"``: the union.
+        max_block_cells : int, optional
+            Block size (default: the scorer's ``max_block_cells``).
+        progress : callable(done_cells, total_cells), optional
+
+        Returns
+        -------
+        scipy.sparse.csr_array of shape (n_left, n_right), dtype ``self.dtype``
+            The candidates' scores (explicitly stored, even when 0).
+            Impossible pairs are never candidates.  Ties go to the partner
+            first in the canonical order (``left_rank_``/``right_rank_``:
+            by content, then id), so the candidates do not depend on the
+            input order.
+        """
+        self._check_fitted()
+        if direction not in ("left", "right", "both"):
+            raise ValueError(f"direction must be 'left', 'right' or 'both', got {direction!r}")
+        if not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be an int >= 1, got {k!r}")
+        k = int(k)
+        dtype = np.dtype(self.dtype)
+        n_left, n_right = self.n_left_, self.n_right_
+        want_rows, want_cols = direction in ("left", "both"), direction in ("right", "both")
+        kr, kc = min(k, n_right), min(k, n_left)
+        row_vals = np.full((n_left, kr), -np.inf, dtype)
+        row_idx = np.full((n_left, kr), n_right, np.int64)
+        col_vals = np.full((n_right, kc), -np.inf, dtype)
+        col_idx = np.full((n_right, kc), n_left, np.int64)
+        total, done = n_left * n_right, 0
+        # Blocks run over the canonical order and candidates are kept by canonical
+        # rank, so the result (ties included) does not depend on the input order.
+        for rows, cols in square_blocks(n_left, n_right, int(max_block_cells or self.max_block_cells)):
+            left_ids, right_ids = self.left_order_[rows], self.right_order_[cols]
+            scores = self._block(left_ids, right_ids)
+            np.copyto(scores, -np.inf, where=self._mask_block(left_ids, right_ids))
+            if want_rows:
+                update_topk(scores, rows.start, cols.start, row_vals, row_idx)
+            if want_cols:
+                update_topk(scores, rows.start, cols.start, col_vals, col_idx, by_column=True)
+            done += (rows.stop - rows.start) * (cols.stop - cols.start)
+            if progress is not None:
+                progress(done, total)
+        pieces_i, pieces_j, pieces_v = [], [], []
+        if want_rows:
+            keep = np.isfinite(row_vals)
+            pieces_i.append(self.left_order_[np.broadcast_to(np.arange(n_left)[:, None], keep.shape)[keep]])
+            pieces_j.append(self.right_order_[row_idx[keep]])
+            pieces_v.append(row_vals[keep])
+        if want_cols:
+            keep = np.isfinite(col_vals)
+            pieces_i.append(self.left_order_[col_idx[keep]])
+            pieces_j.append(self.right_order_[np.broadcast_to(np.arange(n_right)[:, None], keep.shape)[keep]])
+            pieces_v.append(col_vals[keep])
+        i = np.concatenate(pieces_i).astype(np.int64)
+        j = np.concatenate(pieces_j).astype(np.int64)
+        v = np.concatenate(pieces_v)
+        key = i * max(n_right, 1) + j
+        key, first = np.unique(key, return_index=True)
+        i, j, v = i[first], j[first], v[first]
+        indptr = np.zeros(n_left + 1, dtype=np.int64)
+        np.add.at(indptr, i + 1, 1)
+        indptr = np.cumsum(indptr)
+        return sp.csr_array((v.astype(dtype), j, indptr), shape=(n_left, n_right))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The component names (the columns of :meth:`pair_features`)."""
+        check_is_fitted(self, "component_names_")
+        return np.array(self.component_names_, dtype=object)
+
+
+def _compact(index: np.ndarray) -> np.ndarray | slice:
+    """A contiguous index array as a slice (faster indexing)."""
+    if len(index) and index[-1] - index[0] == len(index) - 1 and np.all(np.diff(index) == 1):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
+
+
+# --------------------------------------------------------------- builders
+
+
+def _text_dim(scorer: Scorer, n_left: int, n_right: int) -> int | None:
+    if scorer.text_dim == "auto":
+        return None if n_left * n_right <= TEXT_EXACT_MAX_PAIRS else _AUTO_TEXT_DIM
+    return scorer.text_dim
+
+
+def _build_text(scorer, left, right, union, order_left, order_right) -> _Part:
+    vectorizer = TextVectorizer(
+        analyzer=scorer.text_analyzer,
+        ngram_range=tuple(scorer.text_ngram_range),
+        n_components=_text_dim(scorer, len(left), len(right)),
+    )
+    both = vectorizer.fit_transform(union)
+    xl, xr = both[: len(left)], both[len(left) :]
+    if sp.issparse(xl):
+        xl, xr = sp.csr_array(xl), sp.csr_array(xr)
+        xl.sort_indices()
+        xr.sort_indices()
+        present_l, present_r = np.diff(xl.indptr) > 0, np.diff(xr.indptr) > 0
+    else:
+        present_l, present_r = np.abs(xl).sum(axis=1) > 0, np.abs(xr).sum(axis=1) > 0
+    na_l, na_r = _presence_na(present_l, present_r)
+    neutral, extra_l, extra_r = _bilinear(xl, xr, na_l, na_r, order_left, order_right)
+    if sp.issparse(xl):
+        return _Part(extra_l, extra_r, neutral, na_l, na_r, xl, xr, transformers=(vectorizer,))
+    return _Part(np.hstack([xl, extra_l]), np.hstack([xr, extra_r]), neutral, na_l, na_r, transformers=(vectorizer,))
+
+
+def _tags_builder(left_field: str, right_field: str):
+    def build(scorer, left, right, union, order_left, order_right) -> _Part:
+        vl = TagVectorizer(left_field, related=scorer.tag_related).fit(union)
+        vr = TagVectorizer(right_field, related=scorer.tag_related).fit(union)
+        xl, xr = vl.transform(left), vr.transform(right)
+        present_l, present_r = xl.any(axis=1), xr.any(axis=1)
+        na_l, na_r = _presence_na(present_l, present_r)
+        neutral, extra_l, extra_r = _bilinear(xl, xr, na_l, na_r, order_left, order_right)
+        return _Part(np.hstack([xl, extra_l]), np.hstack([xr, extra_r]), neutral, na_l, na_r, transformers=(vl, vr))
+
+    return build
+
+
+def _state_builder(make: Callable[[Scorer], StateEncoder]):
+    def build(scorer, left, right, union, order_left, order_right) -> _Part:
+        encoder = make(scorer).fit(union)
+        sl, sr = encoder.state_indices(left), encoder.state_indices(right)
+        table = encoder.similarity_table()
+        k = len(encoder.states_)
+        count_l = np.bincount(sl, minlength=k).astype(np.float64)
+        count_r = np.bincount(sr, minlength=k).astype(np.float64)
+        applicable = ~np.isnan(table)
+        filled = np.where(applicable, table, 0.0)
+        n_applicable = float(count_l @ applicable @ count_r)
+        neutral = float(count_l @ filled @ count_r) / n_applicable if n_applicable > 0 else 0.0
+        used = np.unique(sr)
+        position = np.full(k, -1, dtype=np.intp)
+        position[used] = np.arange(len(used))
+        final = np.where(applicable, table, neutral)
+        left_vectors = final[sl][:, used]
+        right_vectors = np.zeros((len(sr), len(used)))
+        right_vectors[np.arange(len(sr)), position[sr]] = 1.0
+        na_left = (~applicable)[sl][:, used].astype(np.float64)
+        return _Part(left_vectors, right_vectors, neutral, na_left, right_vectors, table=table, transformers=(encoder,))
+
+    return build
+
+
+def _build_budget(scorer, left, right, union, order_left, order_right) -> _Part:
+    budget = BudgetVectorizer("budget").fit(union)
+    price = BudgetVectorizer("price").fit(union)
+    bl, pl = budget.transform(left), price.transform(left)
+    br, pr = budget.transform(right), price.transform(right)
+    hbl, hpl = bl.any(axis=1).astype(float), pl.any(axis=1).astype(float)
+    hbr, hpr = br.any(axis=1).astype(float), pr.any(axis=1).astype(float)
+    # value = b_l·p_r + p_l·b_r, the second term only when the first does not apply
+    value_l = np.hstack([bl, pl, -hbl[:, None] * pl])
+    value_r = np.hstack([pr, br, hpr[:, None] * br])
+    # n/a = (1 - hb_l hp_r)(1 - hb_r hp_l)
+    na_l = np.column_stack([np.ones_like(hbl), -hbl, -hpl, hbl * hpl])
+    na_r = np.column_stack([np.ones_like(hbr), hpr, hbr, hbr * hpr])
+    neutral, extra_l, extra_r = _bilinear(value_l, value_r, na_l, na_r, order_left, order_right)
+    return _Part(np.hstack([value_l, extra_l]), np.hstack([value_r, extra_r]), neutral, na_l, na_r, transformers=(budget, price))
+
+
+_BUILDERS: Mapping[str, Callable[..., _Part]] = MappingProxyType(
+    {
+        "text": _build_text,
+        "tags_left_seeks": _tags_builder("seeks", "offers"),
+        "tags_right_seeks": _tags_builder("offers", "seeks"),
+        "industry": _state_builder(lambda s: IndustryEncoder()),
+        "region": _state_builder(lambda s: RegionEncoder()),
+        "language": _state_builder(lambda s: LanguageEncoder(interpreter_languages=tuple(s.interpreter_languages))),
+        "stage": _state_builder(lambda s: StageEncoder()),
+        "budget": _build_budget,
+        "size": _state_builder(lambda s: SizeEncoder()),
+    }
+)
+assert tuple(_BUILDERS) == tuple(COMPONENTS)

@@ -1,0 +1,254 @@
+"""Free text in Japanese and English → TF-IDF vectors, and matching keywords.
+
+Japanese has no spaces between words, so the text is cut into character
+n-grams (by default 2- and 3-grams inside whitespace-separated chunks,
+``analyzer="char_wb"``): no tokenizer, no dictionary, nothing downloaded.
+English words become character n-grams the same way, so a Japanese-only and
+an English-only profile live in one space (they simply share few n-grams).
+
+For very large inputs the exact sparse vectors may be projected onto
+``n_components`` dimensions with a truncated SVD fitted on a sample (latent
+semantic analysis); the cosine of the projections approximates the exact
+cosine (and may be slightly negative).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from ._profiles import canonical_order, feature_view
+
+__all__ = ["TextVectorizer", "document", "matching_keywords"]
+
+
+def document(record: dict[str, Any]) -> str:
+    """The text of a feature record: Japanese then English, NFKC-normalised."""
+    parts = [record.get("description_ja") or "", record.get("description_en") or ""]
+    return unicodedata.normalize("NFKC", "\n".join(p for p in parts if p)).strip()
+
+
+def _l2_rows(matrix: sp.csr_array) -> sp.csr_array:
+    """Sort each row's indices, then divide it by its L2 norm (summed in index order)."""
+    matrix = matrix.copy()
+    matrix.sort_indices()
+    lengths = np.diff(matrix.indptr)
+    nonempty = lengths > 0
+    if nonempty.any():
+        squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1][nonempty])
+        matrix.data /= np.repeat(np.sqrt(squares), lengths[nonempty])
+    return matrix
+
+
+class TextVectorizer(TransformerMixin, BaseEstimator):
+    """Character n-gram TF-IDF of ``description_ja`` + ``description_en``.
+
+    Parameters
+    ----------
+    analyzer : {"char_wb", "char"}, default="char_wb"
+        Character n-grams inside whitespace-separated chunks, or across them.
+    ngram_range : tuple of int, default=(2, 3)
+    min_df : int or float, default=1
+    max_df : float, default=1.0
+        Drop n-grams present in more than this share of the documents.
+    max_features : int or None, default=None
+    sublinear_tf : bool, default=True
+    n_components : int or None, default=None
+        ``None``: exact sparse TF-IDF rows (L2-normalised).  An int: project
+        onto that many SVD dimensions and L2-normalise again (approximate).
+    svd_sample : int, default=20000
+        How many documents the SVD is fitted on (a content-hash sample, so
+        independent of input order).
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer or None
+        ``None`` when no participant had any text.
+    svd_ : TruncatedSVD or None
+    n_features_out_ : int
+
+    Notes
+    -----
+    Rows without text are all-zero; the scorer gives such pairs the
+    component's neutral value.
+    """
+
+    def __init__(
+        self,
+        *,
+        analyzer: str = "char_wb",
+        ngram_range: tuple[int, int] = (2, 3),
+        min_df: int | float = 1,
+        max_df: float = 1.0,
+        max_features: int | None = None,
+        sublinear_tf: bool = True,
+        n_components: int | None = None,
+        svd_sample: int = 20000,
+        random_state: int = 0,
+    ):
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.n_components = n_components
+        self.svd_sample = svd_sample
+        self.random_state = random_state
+
+    def _documents(self, X: Iterable[Any]) -> list[str]:
+        return [document(r) for r in feature_view(X)]
+
+    def fit(self, X: Iterable[Any], y: Any = None) -> "TextVectorizer":
+        """Learn the n-gram vocabulary and IDF (and SVD) from ``X``."""
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X: Iterable[Any], y: Any = None, **fit_params: Any) -> sp.csr_array | np.ndarray:
+        """Fit on ``X`` and return its vectors (analyses every text once)."""
+        return self._fit(X, keep=True)
+
+    def _fit(self, X: Iterable[Any], keep: bool = False) -> Any:
+        if self.analyzer not in ("char_wb", "char"):
+            raise ValueError(f"analyzer must be 'char_wb' or 'char', got {self.analyzer!r}")
+        records = feature_view(X)
+        order = canonical_order(records)
+        docs = [document(records[i]) for i in order]
+        nonempty = [d for d in docs if d]
+        self.svd_ = None
+        if not nonempty:
+            self.vectorizer_ = None
+            self.n_features_out_ = 0
+            return self.transform(records) if keep else None
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer=self.analyzer,
+            ngram_range=tuple(self.ngram_range),
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            lowercase=True,
+            norm=None,  # normalised by _finish in sorted-index order: same text, same bits
+            dtype=np.float64,
+        )
+        tfidf = _l2_rows(sp.csr_array(self.vectorizer_.fit_transform(docs)))
+        present = np.flatnonzero(np.diff(tfidf.indptr) > 0)
+        if self.n_components is not None:
+            sample = tfidf[present[: self.svd_sample]]
+            k = int(min(self.n_components, sample.shape[1] - 1, sample.shape[0] - 1))
+            if k >= 1:
+                self.svd_ = TruncatedSVD(n_components=k, algorithm="randomized", random_state=self.random_state)
+                self.svd_.fit(sample)
+            self.n_features_out_ = k if k >= 1 else 0
+        else:
+            self.n_features_out_ = len(self.vectorizer_.vocabulary_)
+        if not keep:
+            return None
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(len(order))
+        return self._finish(tfidf[inverse])
+
+    def transform(self, X: Iterable[Any]) -> sp.csr_array | np.ndarray:
+        """L2-normalised text vectors: sparse (exact) or dense (SVD)."""
+        check_is_fitted(self, "n_features_out_")
+        docs = self._documents(X)
+        if self.vectorizer_ is None:
+            if self.n_components is None:
+                return sp.csr_array((len(docs), 0), dtype=np.float64)
+            return np.zeros((len(docs), 0))
+        return self._finish(_l2_rows(sp.csr_array(self.vectorizer_.transform(docs))))
+
+    def _finish(self, tfidf: sp.csr_array) -> sp.csr_array | np.ndarray:
+        if self.n_components is None:
+            return tfidf
+        if self.svd_ is None:
+            return np.zeros((tfidf.shape[0], 0))
+        dense = self.svd_.transform(tfidf)
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        np.divide(dense, norms, out=dense, where=norms > 0)
+        return dense
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "n_features_out_")
+        if self.n_components is not None:
+            return np.array([f"text_svd{i}" for i in range(self.n_features_out_)], dtype=object)
+        if self.vectorizer_ is None:
+            return np.array([], dtype=object)
+        return np.array([f"text[{n}]" for n in self.vectorizer_.get_feature_names_out()], dtype=object)
+
+
+# --- matching keywords, for explanations ------------------------------------
+
+_JA_TERM = re.compile(r"[\u4e00-\u9fff\u3005\u30a0-\u30ff\uff66-\uff9f]{2,}")  # kanji and katakana runs
+_EN_WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
+_EN_STOP = frozenset(
+    "the and for with our are from that this into their its you your can has have was were will not but all any "
+    "more most other such than then them they these those what when which who how also about over under using use "
+    "used via per new based offer offers offering seek seeks seeking looking want wants company companies "
+    "business products product services service solutions solution support help we us".split()
+)
+
+
+def _terms(text: str) -> set[str]:
+    text = unicodedata.normalize("NFKC", text)
+    terms = set(_JA_TERM.findall(text))
+    terms |= {w.strip("-") for w in _EN_WORD.findall(text.lower()) if w.strip("-") not in _EN_STOP}
+    return {t for t in terms if len(t) >= 2}
+
+
+_KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
+
+
+def _readable_piece(piece: str) -> bool:
+    """A fragment of a longer term reads as a word: with kanji from 2 characters, katakana from 4."""
+    return len(piece) >= 2 if _KANJI.search(piece) else len(piece) >= 4
+
+
+def _common_substrings(a: str, b: str, min_len: int = 2) -> set[str]:
+    """Maximal common substrings (length >= min_len) of two short strings."""
+    found: set[str] = set()
+    for i in range(len(a)):
+        for j in range(len(a), i + min_len - 1, -1):
+            piece = a[i:j]
+            if piece in b:
+                found.add(piece)
+                break
+    return {s for s in found if not any(s != t and s in t for t in found)}
+
+
+def matching_keywords(text_a: str, text_b: str, idf: dict[str, float] | None = None, *, limit: int = 5) -> list[str]:
+    """Readable keywords the two texts share, most specific first.
+
+    English: whole words (stop words removed).  Japanese: runs of kanji or
+    katakana (which carry the content words) and their maximal common
+    substrings of two or more characters.  Ranked by the mean IDF of the
+    term's character bigrams (rarer first) when ``idf`` is given, then by
+    length, then alphabetically (deterministic).
+    """
+    terms_a, terms_b = _terms(text_a), _terms(text_b)
+    shared = terms_a & terms_b
+    ja_a = [t for t in terms_a - shared if _JA_TERM.fullmatch(t)]
+    ja_b = [t for t in terms_b - shared if _JA_TERM.fullmatch(t)]
+    for ta in ja_a:
+        for tb in ja_b:
+            shared |= {s for s in _common_substrings(ta, tb) if _readable_piece(s)}
+    shared = {s for s in shared if not any(s != t and s in t for t in shared)}
+
+    def rarity(term: str) -> float:
+        if not idf:
+            return 0.0
+        grams = [term[i : i + 2] for i in range(max(1, len(term) - 1))]
+        values = [idf.get(g, idf.get(f" {g}", 0.0)) for g in grams]
+        return float(np.mean(values)) if values else 0.0
+
+    ranked = sorted(shared, key=lambda t: (-rarity(t), -len(t), t))
+    return ranked[:limit]

@@ -1,0 +1,410 @@
+"""The organizer's batch path: an event's round → scores → verified, explained pairs.
+
+:func:`match_round` scores the round's two sides with
+:class:`matching.features.Scorer`, turns the round's rules into solver
+arguments (capacities, minimums, must and never pairs, hard rules), solves
+with the objective the round names (:data:`OBJECTIVES`), runs the
+independent verifiers and refuses to return a result that fails them.
+:func:`write_match` writes the pairs with their explanations (CSV, JSON), the
+participants left without a partner and a summary.
+
+Capacities: a participant's ``capacity_max`` overrides the round's default
+``max`` for its side; its ``capacity_min`` overrides the default ``min``
+when it is above 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import FieldError, Infeasible, InvalidInput, MatchingError
+from .features import Scorer, explain
+from .model import Event, Participant, Round
+from .solvers import (
+    MatchResult,
+    VerificationReport,
+    greedy_matching,
+    random_matching,
+    solve_assignment,
+    solve_bottleneck,
+    solve_capacitated,
+    stable_matching,
+    verify_duals,
+    verify_feasible,
+    verify_objective,
+    verify_stable,
+)
+from .solvers import DualCertificate
+
+__all__ = [
+    "OBJECTIVES",
+    "RoundProblem",
+    "RoundMatch",
+    "VerificationFailed",
+    "prepare_round",
+    "match_round",
+    "write_match",
+]
+
+
+class VerificationFailed(MatchingError, RuntimeError):
+    """A solver's result failed an independent check; it is not published."""
+
+
+@dataclass(frozen=True)
+class RoundProblem:
+    """One round's matching problem, in solver terms, with the ids to map back."""
+
+    event: Event
+    round_index: int
+    left: tuple[Participant, ...]
+    right: tuple[Participant, ...]
+    scorer: Scorer
+    scores: np.ndarray
+    forbidden: np.ndarray
+    left_capacity: np.ndarray
+    right_capacity: np.ndarray
+    left_min: np.ndarray
+    right_min: np.ndarray
+    required: np.ndarray  # (k, 2) must pairs as indices
+
+    @property
+    def round(self) -> Round:
+        return self.event.programme.rounds[self.round_index]
+
+    @property
+    def one_to_one(self) -> bool:
+        return bool(
+            (self.left_capacity <= 1).all()
+            and (self.right_capacity <= 1).all()
+            and not self.left_min.any()
+            and not self.right_min.any()
+            and len(self.required) == 0
+        )
+
+    def bounds(self) -> dict[str, Any]:
+        return {
+            "left_capacity": self.left_capacity,
+            "right_capacity": self.right_capacity,
+            "left_min": self.left_min,
+            "right_min": self.right_min,
+        }
+
+
+@dataclass(frozen=True)
+class RoundMatch:
+    """A verified result of one round, with the problem it solved."""
+
+    problem: RoundProblem
+    objective: str
+    result: MatchResult
+    checks: tuple[VerificationReport, ...]
+
+
+def _capacities(side: Sequence[Participant], default_min: int, default_max: int) -> tuple[np.ndarray, np.ndarray]:
+    cap = np.array([default_max if p.capacity_max is None else p.capacity_max for p in side], dtype=np.int64)
+    low = np.array([p.capacity_min if p.capacity_min > 0 else default_min for p in side], dtype=np.int64)
+    return cap, np.minimum(low, cap)
+
+
+def _round(event: Event, round_index: int) -> Round:
+    rounds = event.programme.rounds
+    if not 0 <= round_index < len(rounds):
+        raise InvalidInput([FieldError("round", round_index, f"no such round; the programme has {len(rounds)} round(s)")])
+    return rounds[round_index]
+
+
+def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, float] | None = None) -> RoundProblem:
+    """Score a round and translate its rules into solver arguments.
+
+    Raises
+    ------
+    InvalidInput
+        The round index does not exist, or a side of the round is empty.
+    Infeasible
+        A must pair is impossible under the hard rules (a veto, a conflict,
+        no common language); the message says why.
+    """
+    rnd = _round(event, round_index)
+    left, right = event.sides(round_index)
+    for side, members, roles in (("left", left, rnd.left_roles), ("right", right, rnd.right_roles)):
+        if not members:
+            raise InvalidInput([FieldError(f"rounds[{round_index}].{side}_roles", list(roles), f"no participant of the event has one of these roles, so the {side} side is empty")])
+    params = {"weights": dict(weights)} if weights is not None else {}
+    scorer = Scorer.from_round(rnd, **params).fit(left, right)
+    scores = scorer.score_matrix()
+    forbidden = scorer.impossible_mask()
+    left_pos = {p.id: i for i, p in enumerate(left)}
+    right_pos = {p.id: j for j, p in enumerate(right)}
+    required = np.array([(left_pos[a], right_pos[b]) for a, b in rnd.must], dtype=np.int64).reshape(-1, 2)
+    for i, j in required:
+        if forbidden[i, j]:
+            reasons = "; ".join(explain(scorer, int(i), int(j), lang="en").impossible_reasons) or "a hard rule"
+            raise Infeasible(
+                f"must pair ({left[i].id}, {right[j].id}) is impossible: {reasons}; drop the must pair or the rule",
+                culprits=(left[i].id, right[j].id),
+            )
+    left_cap, left_min = _capacities(left, rnd.left_capacity.min, rnd.left_capacity.max)
+    right_cap, right_min = _capacities(right, rnd.right_capacity.min, rnd.right_capacity.max)
+    return RoundProblem(
+        event=event,
+        round_index=round_index,
+        left=tuple(left),
+        right=tuple(right),
+        scorer=scorer,
+        scores=scores,
+        forbidden=forbidden,
+        left_capacity=left_cap,
+        right_capacity=right_cap,
+        left_min=left_min,
+        right_min=right_min,
+        required=required,
+    )
+
+
+def _max_total(problem: RoundProblem, seed: int) -> MatchResult:
+    if problem.one_to_one:
+        return solve_assignment(problem.scores, forbidden=problem.forbidden)
+    return solve_capacitated(problem.scores, forbidden=problem.forbidden, required=problem.required, **problem.bounds())
+
+
+def _fair(problem: RoundProblem, seed: int) -> MatchResult:
+    return solve_bottleneck(problem.scores, forbidden=problem.forbidden, required=problem.required, **problem.bounds())
+
+
+def _stable(problem: RoundProblem, seed: int) -> MatchResult:
+    return stable_matching(
+        problem.scores,
+        problem.scores.T,
+        left_capacity=problem.left_capacity,
+        right_capacity=problem.right_capacity,
+        forbidden=problem.forbidden,
+        scores=problem.scores,
+    )
+
+
+def _greedy(problem: RoundProblem, seed: int) -> MatchResult:
+    return greedy_matching(problem.scores, forbidden=problem.forbidden, left_capacity=problem.left_capacity, right_capacity=problem.right_capacity)
+
+
+def _random(problem: RoundProblem, seed: int) -> MatchResult:
+    return random_matching(problem.scores, seed=seed, forbidden=problem.forbidden, left_capacity=problem.left_capacity, right_capacity=problem.right_capacity)
+
+
+#: Objective name (``Round.objective``) → how to solve it.  Unknown names raise.
+OBJECTIVES: Mapping[str, Callable[[RoundProblem, int], MatchResult]] = MappingProxyType(
+    {
+        "max-total": _max_total,
+        "fair": _fair,
+        "stable": _stable,
+        "greedy": _greedy,
+        "random": _random,
+    }
+)
+
+
+def _checks(problem: RoundProblem, objective: str, result: MatchResult) -> tuple[VerificationReport, ...]:
+    # Minimums and must pairs bind only the exact objectives; baselines and
+    # stable matchings respect capacities and hard rules.
+    exact = objective in ("max-total", "fair")
+    bounds = problem.bounds() if exact else {"left_capacity": problem.left_capacity, "right_capacity": problem.right_capacity}
+    required = problem.required if exact else None
+    reports = [
+        verify_feasible(result, scores=problem.scores, forbidden=problem.forbidden, required=required, **bounds),
+        verify_objective(result, problem.scores),
+    ]
+    if isinstance(result.certificate, DualCertificate) and objective == "max-total":
+        reports.append(verify_duals(result, problem.scores, forbidden=problem.forbidden, required=required, **bounds))
+    if objective == "stable":
+        reports.append(
+            verify_stable(
+                result,
+                problem.scores,
+                problem.scores.T,
+                forbidden=problem.forbidden,
+                left_capacity=problem.left_capacity,
+                right_capacity=problem.right_capacity,
+            )
+        )
+    return tuple(reports)
+
+
+def match_round(
+    event: Event,
+    round_index: int = 0,
+    *,
+    objective: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    seed: int = 0,
+) -> RoundMatch:
+    """Score, solve and verify one round of an event.
+
+    Parameters
+    ----------
+    event : Event
+    round_index : int
+    objective : str, optional
+        One of :data:`OBJECTIVES`; default: the round's ``objective``.
+    weights : mapping, optional
+        Component weights overriding the round's.
+    seed : int
+        Seed of the ``random`` baseline.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown objective (the message lists the known ones) or round.
+    Infeasible
+        The round's bounds or must pairs cannot all hold; the message names
+        the participants (by id) in conflict.
+    VerificationFailed
+        The result failed an independent check (a bug: nothing is published).
+    """
+    name = objective if objective is not None else _round(event, round_index).objective
+    if name not in OBJECTIVES:
+        raise InvalidInput([FieldError("objective", name, f"unknown objective; expected one of {sorted(OBJECTIVES)}")])
+    problem = prepare_round(event, round_index, weights=weights)
+    try:
+        result = OBJECTIVES[name](problem, seed)
+    except Infeasible as exc:
+        raise _with_ids(exc, problem) from exc
+    checks = _checks(problem, name, result)
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        raise VerificationFailed(f"{name} result failed verification, not published: " + "; ".join(p for c in failed for p in c.problems))
+    return RoundMatch(problem=problem, objective=name, result=result, checks=checks)
+
+
+def _with_ids(exc: Infeasible, problem: RoundProblem) -> Infeasible:
+    """Re-word a solver's Infeasible ("left participant 3") with participant ids."""
+    sides = {"left": problem.left, "right": problem.right}
+
+    def name(found: re.Match[str]) -> str:
+        members, index = sides[found[1]], int(found[2])
+        return f"{found[1]} participant {members[index].id}" if index < len(members) else found[0]
+
+    message = re.sub(r"\b(left|right) participant (\d+)\b", name, str(exc))
+    culprits = tuple(re.sub(r"\b(left|right) participant (\d+)\b", name, c) for c in exc.culprits)
+    return Infeasible(message, culprits=culprits)
+
+
+def _ranks(scores: np.ndarray, forbidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank (1 = best) of every right partner in each left list, and vice versa."""
+    masked = np.where(forbidden, -np.inf, scores)
+    left_rank = np.empty(scores.shape, dtype=np.int64)
+    order = np.argsort(-masked, axis=1, kind="stable")
+    np.put_along_axis(left_rank, order, np.arange(1, scores.shape[1] + 1)[None, :].repeat(scores.shape[0], 0), axis=1)
+    right_rank = np.empty(scores.shape, dtype=np.int64)
+    order = np.argsort(-masked, axis=0, kind="stable")
+    np.put_along_axis(right_rank, order, np.arange(1, scores.shape[0] + 1)[:, None].repeat(scores.shape[1], 1), axis=0)
+    return left_rank, right_rank
+
+
+def match_rows(match: RoundMatch) -> list[dict[str, Any]]:
+    """One dict per matched pair: ids, organisations, score, ranks, reasons in ja and en."""
+    problem, result = match.problem, match.result
+    left_rank, right_rank = _ranks(problem.scores, problem.forbidden)
+    rows = []
+    for i, j in result.pairs.tolist():
+        ja = explain(problem.scorer, i, j, lang="ja")
+        en = explain(problem.scorer, i, j, lang="en")
+        rows.append(
+            {
+                "left_id": problem.left[i].id,
+                "left_organization": problem.left[i].organization,
+                "right_id": problem.right[j].id,
+                "right_organization": problem.right[j].organization,
+                "score": round(float(problem.scores[i, j]), 6),
+                "rank_for_left": int(left_rank[i, j]),
+                "rank_for_right": int(right_rank[i, j]),
+                "required": bool(((problem.required[:, 0] == i) & (problem.required[:, 1] == j)).any()) if len(problem.required) else False,
+                "reasons_ja": list(ja.reasons),
+                "reasons_en": list(en.reasons),
+                "contributions": [c.as_dict() for c in en.contributions],
+            }
+        )
+    return rows
+
+
+def summary(match: RoundMatch) -> dict[str, Any]:
+    """Figures of a result an organizer reads first."""
+    problem, result = match.problem, match.result
+    n, m = result.shape
+    left_deg = np.bincount(result.pairs[:, 0], minlength=n) if n else np.zeros(0, int)
+    right_deg = np.bincount(result.pairs[:, 1], minlength=m) if m else np.zeros(0, int)
+    pair_scores = problem.scores[result.pairs[:, 0], result.pairs[:, 1]] if len(result.pairs) else np.zeros(0)
+    certificate: dict[str, Any] = {}
+    cert = result.certificate
+    if isinstance(cert, DualCertificate):
+        certificate = {"kind": "dual potentials", "max_violation": cert.max_violation, "pairs_checked": cert.pairs_checked, "pricing_rounds": cert.pricing_rounds}
+    elif cert is not None and hasattr(cert, "blocking_pairs"):
+        certificate = {"kind": "blocking pairs", "blocking_pairs": int(len(cert.blocking_pairs))}
+    elif cert is not None:
+        certificate = {"kind": "gap", "upper_bound": getattr(cert, "upper_bound", None), "gap": getattr(cert, "gap", None)}
+    return {
+        "programme": problem.event.programme.id,
+        "round": problem.round.name,
+        "objective": match.objective,
+        "solver": result.solver,
+        "status": result.status.value,
+        "wall_time_s": round(result.wall_time, 4),
+        "left": {"participants": n, "matched": int((left_deg > 0).sum()), "max_partners": int(left_deg.max()) if n else 0},
+        "right": {"participants": m, "matched": int((right_deg > 0).sum()), "max_partners": int(right_deg.max()) if m else 0},
+        "pairs": int(len(result.pairs)),
+        "total_score": round(float(result.objective), 6),
+        "mean_score": round(float(pair_scores.mean()), 6) if len(pair_scores) else None,
+        "min_score": round(float(pair_scores.min()), 6) if len(pair_scores) else None,
+        "impossible_pairs": int(problem.forbidden.sum()),
+        "certificate": certificate,
+        "checks": [{"name": c.check, "ok": c.ok} for c in match.checks],
+    }
+
+
+def unmatched_rows(match: RoundMatch) -> list[dict[str, Any]]:
+    """Participants left without a partner, with the reason in words."""
+    problem, result = match.problem, match.result
+    rows = []
+    for side, members, axis in (("left", problem.left, 0), ("right", problem.right, 1)):
+        matched = set(result.pairs[:, axis].tolist())
+        allowed = (~problem.forbidden).sum(axis=1 - axis)
+        for index, p in enumerate(members):
+            if index in matched:
+                continue
+            if allowed[index] == 0:
+                reason = "no allowed partner (every pair is vetoed, in conflict or without a common language)"
+            else:
+                reason = "every allowed partner was matched to someone who scored higher in the chosen objective"
+            rows.append({"side": side, "id": p.id, "organization": p.organization, "allowed_partners": int(allowed[index]), "reason": reason})
+    return rows
+
+
+def write_match(match: RoundMatch, out_dir: str | Path) -> dict[str, Path]:
+    """Write pairs.csv, pairs.json, unmatched.csv and summary.json under ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = match_rows(match)
+    paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}
+    buffer = io.StringIO()
+    fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])})
+    paths["pairs.csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    paths["pairs.json"].write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["side", "id", "organization", "allowed_partners", "reason"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(unmatched_rows(match))
+    paths["unmatched.csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    paths["summary.json"].write_text(json.dumps(summary(match), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return paths

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.errors import ImportRejected, InvalidInput
 from matching.features._outcomes import Outcomes, read_outcomes_csv, write_outcomes_csv
@@ -124,3 +126,21 @@ def test_unknown_target_and_out_of_range_sizes():
         o.target("maybe")
     with pytest.raises(InvalidInput, match=r"right_idx: meeting #\d+ names index 1, expected < 1"):
         o.check_sizes(3, 1)
+
+_meeting = st.tuples(
+    st.integers(0, 9), st.integers(0, len(LEFT) - 1), st.integers(0, len(RIGHT) - 1), st.booleans(), st.booleans(), st.booleans()
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_meeting, max_size=30))
+def test_csv_round_trip_property(meetings):
+    rows = [(r, i, j, ly, ry, d and ly and ry) for r, i, j, ly, ry, d in meetings]
+    table = np.array(rows, dtype=np.int64).reshape(-1, 6)
+    o = Outcomes(table[:, 1], table[:, 2], left_yes=table[:, 3].astype(bool), right_yes=table[:, 4].astype(bool),
+                 deal=table[:, 5].astype(bool), round=table[:, 0])
+    back = read_outcomes_csv(write_outcomes_csv(o, left_ids=LEFT, right_ids=RIGHT).encode(), left_ids=LEFT, right_ids=RIGHT)
+    assert len(back) == len(o)
+    for name in ("left_idx", "right_idx", "left_yes", "right_yes", "deal", "round"):
+        assert np.array_equal(getattr(back, name), getattr(o, name)), name
+    assert np.array_equal(back.mutual, o.left_yes & o.right_yes)

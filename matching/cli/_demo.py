@@ -73,6 +73,28 @@ def _recommendations(problem: Any, show: int, lines: list[str]) -> list[dict[str
     return shown
 
 
+def _write_recommendations(problem: Any, path: Path, k: int = 3) -> int:
+    """Every participant's top-``k`` partners (both sides) with reasons in Japanese and English."""
+    import csv
+
+    from ..features import explain
+
+    scores = np.where(problem.forbidden, -np.inf, problem.scores)
+    rows = []
+    for side, members, partners, matrix in (("left", problem.left, problem.right, scores), ("right", problem.right, problem.left, scores.T)):
+        for a, me in enumerate(members):
+            best = [int(b) for b in np.argsort(-matrix[a], kind="stable")[:k] if np.isfinite(matrix[a, b])]
+            for rank, b in enumerate(best, start=1):
+                pair = (a, b) if side == "left" else (b, a)
+                ja, en = (explain(problem.scorer, *pair, lang=lang) for lang in ("ja", "en"))
+                rows.append([side, me.id, me.organization, rank, partners[b].id, partners[b].organization, f"{matrix[a, b]:.4f}", " / ".join(ja.reasons), " / ".join(en.reasons)])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["side", "id", "organization", "rank", "partner_id", "partner_organization", "score", "reasons_ja", "reasons_en"])
+        writer.writerows(rows)
+    return len(rows)
+
+
 def _against_truth(match: Any, synthetic: Any) -> dict[str, float]:
     """How the matched pairs compare with the planted ground truth."""
     from sklearn.metrics import roc_auc_score
@@ -120,6 +142,9 @@ def run_demo(out: Path, *, seed: int = 1, presets: tuple[str, ...] | list[str] =
         _say(lines, "Top recommendations (with reasons):")
         shown = _recommendations(match.problem, show, lines)
         paths = write_match(match, out / preset / "match")
+        recommendations = out / preset / "recommendations.csv"
+        n_rows = _write_recommendations(match.problem, recommendations)
+        _say(lines, f"Every participant's top 3 partners with reasons: {recommendations} ({n_rows} rows)")
         figures = summary(match)
         truth = _against_truth(match, synthetic)
         _say(lines, "")

@@ -760,7 +760,9 @@ def solve_assignment(
     -------
     MatchResult
         ``pairs`` (sorted by left index), ``objective`` (recomputed from
-        ``scores``), ``status`` OPTIMAL, ``solver`` ``"sparse-jv+pricing"``,
+        ``scores``), ``status`` OPTIMAL, ``solver`` ``"sparse-jv+pricing"``
+        (or ``"dense-jv"`` when pruning did not pay and the full matrix was
+        solved directly),
         and a :class:`DualCertificate`: for a maximization ``left[i] +
         right[j] >= scores[i, j]`` on every allowed pair, with equality on
         matched pairs; potentials are >= 0 (maximize) or <= 0 (minimize) and
@@ -787,9 +789,19 @@ def solve_assignment(
     shortest augmenting path algorithm (Jonker and Volgenant), then every
     allowed pair is priced against the dual potentials; violated pairs are
     added and the solve warm-starts until none remains, which proves
-    optimality on the full matrix.  Time is about one pass over the matrix
-    for the candidates, one per pricing round (usually one or two), and a
-    sparse solve.
+    optimality on the full matrix.  Equal scores are spread over the
+    candidates by a rotated tie-break; when the candidates admit no complete
+    matching they are completed with pairs between unmatched participants;
+    when the pruned problem grows past 5% of all pairs (e.g. rank-one
+    scores, where every row and column wants the same partners) the full
+    matrix is solved directly with shortest augmenting paths.
+
+    Time is about two passes over the matrix (the candidates, then the
+    first pricing round; later rounds re-price only the participants whose
+    potential rose past the margin of their best non-candidate pair) plus a
+    sparse solve.  A few hundred microseconds of fixed overhead make it
+    slower than scipy's ``linear_sum_assignment`` on tiny inputs.  The
+    kernels are compiled by numba on first use (cached on disk afterwards).
 
     References
     ----------

@@ -33,6 +33,7 @@ __all__ = [
     "dense_candidates",
     "dense_price",
     "csr_price",
+    "dense_sap",
 ]
 
 _INF = np.inf
@@ -92,14 +93,16 @@ def sap_augment(indptr, indices, cost, dummy, todo, col4row, row4col, u, v, mcos
     ncol = row4col.shape[0]
     m = ncol - n
     dist = np.empty(ncol)
-    pred = np.empty(ncol, np.int64)
-    predc = np.empty(ncol)
-    seen = np.zeros(ncol, np.int64)
-    done = np.zeros(ncol, np.int64)
+    predp = np.empty(ncol, np.int64)  # edge reaching each column; -1 - i for row i's dummy edge
+    mark = np.zeros(ncol, np.int64)  # 2 * search: reached in this search, + 1: scanned
     scanned = np.empty(ncol, np.int64)
     cap = indices.shape[0] + n + 1
     hk = np.empty(cap)
     hv = np.empty(cap, np.int64)
+    rowof = np.empty(indices.shape[0], np.int64)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            rowof[p] = i
     failed = np.empty(todo.shape[0], np.int64)
     nfailed = 0
     stamp = 0
@@ -107,7 +110,9 @@ def sap_augment(indptr, indices, cost, dummy, todo, col4row, row4col, u, v, mcos
         f = todo[t]
         if col4row[f] >= 0:
             continue
-        stamp += 1
+        stamp += 2
+        seen_m = stamp
+        done_m = stamp + 1
         size = 0
         nsc = 0
         i = f
@@ -115,40 +120,40 @@ def sap_augment(indptr, indices, cost, dummy, todo, col4row, row4col, u, v, mcos
         sink = -1
         last = 0.0
         while True:
-            ui = u[i]
+            ui = base - u[i]
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
-                if done[j] == stamp:
+                mj = mark[j]
+                if mj == done_m:
                     continue
-                nd = base + cost[p] - ui - v[j]
-                if seen[j] != stamp or nd < dist[j]:
-                    seen[j] = stamp
+                nd = ui + cost[p] - v[j]
+                if mj != seen_m or nd < dist[j]:
+                    mark[j] = seen_m
                     dist[j] = nd
-                    pred[j] = i
-                    predc[j] = cost[p]
+                    predp[j] = p
                     size = _push(hk, hv, size, nd, j)
             dc = dummy[i]
             if dc < _INF:
                 j = m + i
-                if done[j] != stamp:
-                    nd = base + dc - ui - v[j]
-                    if seen[j] != stamp or nd < dist[j]:
-                        seen[j] = stamp
+                mj = mark[j]
+                if mj != done_m:
+                    nd = ui + dc - v[j]
+                    if mj != seen_m or nd < dist[j]:
+                        mark[j] = seen_m
                         dist[j] = nd
-                        pred[j] = i
-                        predc[j] = dc
+                        predp[j] = -1 - i
                         size = _push(hk, hv, size, nd, j)
             found = False
             j = -1
             while size > 0:
                 key, j, size = _pop(hk, hv, size)
-                if done[j] == stamp or key > dist[j]:
+                if mark[j] == done_m or key > dist[j]:
                     continue
                 found = True
                 break
             if not found:
                 break
-            done[j] = stamp
+            mark[j] = done_m
             scanned[nsc] = j
             nsc += 1
             if row4col[j] < 0:
@@ -166,11 +171,17 @@ def sap_augment(indptr, indices, cost, dummy, todo, col4row, row4col, u, v, mcos
             v[j] += dist[j] - last
         j = sink
         while True:
-            i = pred[j]
+            p = predp[j]
+            if p >= 0:
+                i = rowof[p]
+                c = cost[p]
+            else:
+                i = -1 - p
+                c = dummy[i]
             prev = col4row[i]
             row4col[j] = i
             col4row[i] = j
-            mcost[i] = predc[j]
+            mcost[i] = c
             if i == f:
                 break
             j = prev

@@ -29,7 +29,7 @@ test: venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: venv
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

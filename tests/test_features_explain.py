@@ -138,3 +138,31 @@ def test_bad_arguments(scorer):
         explain(scorer, 0, 0, lang="fr")
     with pytest.raises(KeyError, match="no right participant with id 'nobody'"):
         explain(scorer, 0, "nobody")
+
+
+@pytest.mark.parametrize(
+    ("budget", "price", "stage", "served", "budget_text", "stage_text"),
+    [
+        (3_000_000, (1_000_000, 2_000_000), 2, (2,), "covers p's price range (¥1,000,000–¥2,000,000)", "p serves s's maturity stage"),
+        (1_500_000, (1_000_000, 2_000_000), 1, (2, 3), "fits p's price range", "is next to the stages p serves"),
+        (800_000, (1_000_000, None), 4, (2,), "is slightly below p's price range (¥1,000,000)", None),
+        (200_000, (1_000_000, None), 4, (1,), None, None),
+    ],
+)
+def test_budget_and_stage_reasons_follow_the_continuous_fit(budget, price, stage, served, budget_text, stage_text):
+    sme = Participant(id="s", role="sme", organization="A", budget_max=budget, maturity_stage=stage)
+    partner = Participant(id="p", role="designer", organization="B", price_min=price[0], price_max=price[1], serves_stages=served)
+    fitted = Scorer().fit([sme], [partner])
+    text = "\n".join(explain(fitted, "s", "p", lang="en").reasons)
+    pair = fitted.contributions(0, 0)
+    assert pair["budget"].value > 0 and pair["stage"].value > 0  # continuous: never exactly 0
+    if budget_text is None:
+        assert "budget" not in text and pair["budget"].value < 0.02
+    else:
+        assert budget_text in text
+    if stage_text is None:
+        assert "stage" not in text and pair["stage"].value < 0.02
+    else:
+        assert stage_text in text
+    ja = "\n".join(explain(fitted, "s", "p", lang="ja").reasons)
+    assert ("予算" in ja) == (budget_text is not None)

@@ -391,3 +391,35 @@ def test_blockwise_top_k_selection_matches_brute_force_with_ties(scores, k, bloc
     for j in range(n_cols):
         assert ci[j].tolist() == sorted(range(n_rows), key=lambda i: (-scores[i, j], i))[:kc]
     np.testing.assert_array_equal(rv, np.take_along_axis(scores, ri, axis=1))
+
+
+def test_frequent_ngrams_moved_to_the_dense_product_keep_exact_scores():
+    from datasets.synthetic import generate
+
+    programme = generate("design", seed=3, n_left=70, n_right=60)
+    exact = Scorer.from_round(programme.programme.rounds[0], text_dim=None).fit(programme.left, programme.right)
+    # the frequent n-grams went to the dense factors, the rare ones stay sparse: both paths are used
+    n_text = exact.left_sparse_.shape[1]
+    assert exact._text_left_c is not None and 0 < exact._text_left_c.shape[1] < n_text
+    li, rj = np.meshgrid(np.arange(exact.n_left_), np.arange(exact.n_right_), indexing="ij")
+    by_pairs = exact.score_pairs(li.ravel(), rj.ravel()).reshape(li.shape)  # the unsplit factors, pair by pair
+    np.testing.assert_allclose(exact.score_matrix(), by_pairs, atol=1e-12)
+    single = exact.set_params(dtype="float32").fit(programme.left, programme.right)
+    assert single.score_matrix().dtype == np.float32 and single._text_left_c.dtype == np.float32
+    np.testing.assert_allclose(single.score_matrix(), by_pairs, atol=1e-5)
+    top = single.top_k(3, direction="left", max_block_cells=500)
+    full = np.where(single.impossible_mask(), -np.inf, single.score_matrix())
+    for i in range(single.n_left_):
+        row = top[[i]].tocoo()
+        np.testing.assert_allclose(np.sort(row.data)[::-1], np.sort(full[i])[::-1][: row.nnz], atol=1e-6)
+
+
+def test_heavy_features_threshold_and_cap():
+    from matching.features._scorer import _heavy_features
+
+    df_left, df_right = np.array([100.0, 10, 1, 0, 50]), np.array([100.0, 10, 100, 100, 20])
+    assert _heavy_features(df_left, df_right, 100, 100).tolist() == [0, 4]  # shares 1, 0.01, 0.01, 0, 0.1
+    many = np.full(5000, 90.0)
+    many[:10] = 100.0
+    picked = _heavy_features(many, many, 100, 100)
+    assert len(picked) == 2048 and set(range(10)) <= set(picked.tolist())

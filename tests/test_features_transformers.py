@@ -7,6 +7,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -25,6 +27,7 @@ from matching.features import (
     feature_view,
     matching_keywords,
 )
+from matching.features._numeric import budget_fit, stage_distance, stage_fit
 from matching.model import Contact, Participant, feature_fields
 
 TAGS = sorted(vocab.TAGS)
@@ -232,8 +235,11 @@ def test_language_common_bridged_and_impossible():
 def test_stage_and_size():
     enc = StageEncoder()
     assert enc.pair_value((2, ()), (None, (1, 2))) == 1.0
-    assert enc.pair_value((3, ()), (None, (1, 2))) == 0.5
-    assert enc.pair_value((4, ()), (None, (1, 2))) == 0.0
+    assert enc.pair_value((3, ()), (None, (1, 2))) == pytest.approx(0.6)
+    # a Gaussian in the gap to the window's edge: exp(-gap**2 / 0.5) with gap = 1.5 two stages away
+    assert enc.pair_value((4, ()), (None, (1, 2))) == pytest.approx(0.6**9) and 0 < 0.6**9 < 0.011
+    assert stage_fit(4, (1,), 0.6) < stage_fit(4, (2,), 0.6) < stage_fit(4, (3,), 0.6) < stage_fit(4, (3, 4), 0.6)
+    assert stage_distance(1, (3, 4)) == 2 and stage_distance(3, (3, 4)) == 0
     assert enc.pair_value((None, (3,)), (3, ())) == 1.0
     assert math.isnan(enc.pair_value((2, ()), (1, ())))
     size = SizeEncoder()
@@ -256,17 +262,38 @@ def test_budget_fit():
         {"price_min": 1_000_000, "price_max": 3_000_000},
         {"price_min": 50_000_000},
         {},
+        {"price_max": 2_000_000},
     ]
     budget = BudgetVectorizer("budget").fit(X)
     price = BudgetVectorizer("price").fit(X)
     b, p = budget.transform(X), price.transform(X)
     assert b[0].sum() == pytest.approx(1.0) and not b[3].any() and not p[3].any()
-    assert b[0] @ p[1] == pytest.approx(1.0)
-    assert 0 < b[0] @ p[2] < 0.01
+    # the top of the budget (2M) against the lowest price (1M): the logistic fit at the bins' centres
+    assert b[0] @ p[1] == pytest.approx(budget_fit(2_000_000, 1_000_000), abs=0.05)
+    assert b[0] @ p[4] == pytest.approx(0.5)  # same bin: budget equals the price
+    assert 0 < b[0] @ p[2] < 0.001
+    assert budget_fit(1, 1) == 0.5 and budget_fit(2, 1) == pytest.approx(8 / 9) and budget_fit(1, 2) == pytest.approx(1 / 9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(10_000, 10**9), st.integers(10_000, 10**9), st.integers(10_000, 10**9))
+def test_budget_fit_is_exact_on_bins_and_monotone(top, price_low, other):
+    X = [{"budget_min": min(top, other), "budget_max": top}, {"price_min": price_low}]
+    budget, price = BudgetVectorizer("budget").fit(X), BudgetVectorizer("price").fit(X)
+    value = float(budget.transform(X)[0] @ price.transform(X)[1])
+    centre = lambda v: 10 ** ((budget._bin(v) + 0.5) / 20 + budget.edges_[0])  # noqa: E731
+    assert value == pytest.approx(budget_fit(centre(top), centre(price_low)), rel=1e-9, abs=1e-12)
+    higher = [{"budget_max": top * 2}, {"price_min": price_low}]
+    bh, ph = BudgetVectorizer("budget").fit(higher + X), BudgetVectorizer("price").fit(higher + X)
+    assert float(bh.transform(higher)[0] @ ph.transform(higher)[1]) >= value - 1e-12
+
+
+def test_budget_vectorizer_bad_params():
+    X = [{"budget_min": 1_000_000}]
     with pytest.raises(ValueError, match="field must be 'budget' or 'price'"):
         BudgetVectorizer("cost").fit(X)
-    with pytest.raises(ValueError, match="bins_per_decade >= 1 and decay_bins > 0"):
-        BudgetVectorizer(decay_bins=0).fit(X)
+    with pytest.raises(ValueError, match="bins_per_decade >= 1 and steepness > 0"):
+        BudgetVectorizer(steepness=0).fit(X)
 
 
 def test_matching_keywords_japanese_and_english():

@@ -66,7 +66,7 @@ def update_topk(
     if flat.size == 0:
         return
     if flat.size > 2 * k * n_owners:  # the first blocks: select per owner, then merge
-        v, c = topk_rows(scores.T if by_column else scores, k, entry0)
+        v, c = topk_rows(np.ascontiguousarray(scores.T) if by_column else scores, k, entry0)
         sl = slice(owner0, owner0 + n_owners)
         values[sl], index[sl] = merge_topk(values[sl], index[sl], v, c, k)
         return

@@ -16,7 +16,7 @@ from .. import vocabulary as vocab
 from ._geo import distance_km, utc_offset_hours
 from ._industry import IndustryEncoder
 from ._language import bridged, common_languages
-from ._numeric import stage_fit
+from ._numeric import stage_distance
 from ._rules import Violation
 from ._scorer import COMPONENTS, Contribution, Scorer
 from ._text import document, matching_keywords
@@ -206,19 +206,18 @@ def _language_reason(scorer: Scorer, i: int, j: int, lang: str) -> str | None:
 
 
 def _stage_reason(scorer: Scorer, i: int, j: int, who: Mapping[str, str], lang: str) -> str | None:
-    encoder = scorer.transformers_["stage"][0]
     left, right = scorer.left_records_[i], scorer.right_records_[j]
     for sme, partner, rec_s, rec_p in (("left", "right", left, right), ("right", "left", right, left)):
         stage, served = rec_s["maturity_stage"], rec_p["serves_stages"]
         if stage is None or not served:
             continue
-        fit = stage_fit(stage, served, encoder.adjacent)
+        distance = stage_distance(stage, served)
         label = vocab.MATURITY_STAGES[stage][0 if lang == "ja" else 1]
-        if fit >= 1:
+        if distance == 0:
             if lang == "ja":
                 return f"{who[sme]}の成熟度（段階{stage}：{label}）は{who[partner]}の支援対象です"
             return f"{who[partner]} serves {who[sme]}'s maturity stage (stage {stage}: {label})"
-        if fit > 0:
+        if distance == 1:
             if lang == "ja":
                 return f"{who[sme]}の成熟度（段階{stage}：{label}）は{who[partner]}の支援対象に近い段階です"
             return f"{who[sme]}'s maturity stage (stage {stage}: {label}) is next to the stages {who[partner]} serves"
@@ -233,13 +232,21 @@ def _budget_reason(scorer: Scorer, i: int, j: int, who: Mapping[str, str], value
         budget, price = _yen(rb["budget_min"], rb["budget_max"]), _yen(rs["price_min"], rs["price_max"])
         top_budget = rb["budget_max"] if rb["budget_max"] is not None else rb["budget_min"]
         lowest_price = rs["price_min"] if rs["price_min"] is not None else rs["price_max"]
+        highest_price = rs["price_max"] if rs["price_max"] is not None else rs["price_min"]
+        ja = lang == "ja"
+        if top_budget >= highest_price > lowest_price:
+            if ja:
+                return f"{who[buyer]}の予算（{budget}）は{who[seller]}の価格帯（{price}）を十分に満たしています"
+            return f"{who[buyer]}'s budget ({budget}) covers {who[seller]}'s price range ({price})"
         if top_budget >= lowest_price:
-            if lang == "ja":
+            if ja:
                 return f"{who[buyer]}の予算（{budget}）が{who[seller]}の価格帯（{price}）に合っています"
             return f"{who[buyer]}'s budget ({budget}) fits {who[seller]}'s price range ({price})"
-        if lang == "ja":
-            return f"{who[buyer]}の予算（{budget}）は{who[seller]}の価格帯（{price}）に近い水準です"
-        return f"{who[buyer]}'s budget ({budget}) is close to {who[seller]}'s price range ({price})"
+        if top_budget * 1.5 >= lowest_price:
+            if ja:
+                return f"{who[buyer]}の予算（{budget}）は{who[seller]}の価格帯（{price}）をやや下回ります"
+            return f"{who[buyer]}'s budget ({budget}) is slightly below {who[seller]}'s price range ({price})"
+        return None  # well below the price range: no reason to give
     return None
 
 

@@ -13,15 +13,27 @@ from .. import vocabulary as vocab
 from ._profiles import feature_view
 from ._states import StateEncoder
 
-__all__ = ["StageEncoder", "SizeEncoder", "BudgetVectorizer", "stage_fit"]
+__all__ = ["StageEncoder", "SizeEncoder", "BudgetVectorizer", "budget_fit", "stage_distance", "stage_fit"]
+
+
+def stage_distance(stage: int, served: Iterable[int]) -> int:
+    """How many stages ``stage`` lies from the nearest served stage (0 when served)."""
+    return min(abs(int(stage) - int(s)) for s in served)
 
 
 def stage_fit(stage: int, served: Iterable[int], adjacent: float) -> float:
-    """1 if ``stage`` is served, ``adjacent`` if a served stage is one away, else 0."""
+    """1 if ``stage`` is served, else a Gaussian decay in its distance to the served stages.
+
+    The served window's edge is taken half a stage beyond the nearest served
+    stage, so a stage ``d >= 1`` stages away is ``gap = d - 1/2`` outside it
+    and gets ``adjacent ** ((2 * gap) ** 2)``: ``adjacent`` one stage away,
+    ``adjacent ** 9`` two stages away (0.01 for 0.6), about 0 further.
+    """
     served = tuple(served)
-    if stage in served:
+    d = stage_distance(stage, served)
+    if d == 0:
         return 1.0
-    return float(adjacent) if any(abs(stage - s) == 1 for s in served) else 0.0
+    return float(adjacent) ** ((2 * d - 1) ** 2)
 
 
 class StageEncoder(StateEncoder):
@@ -29,18 +41,21 @@ class StageEncoder(StateEncoder):
 
     State: ``(maturity_stage, serves_stages)``.  A pair's value is
     :func:`stage_fit` of one side's ``maturity_stage`` in the other side's
-    ``serves_stages``; when both directions apply, their mean; when neither
-    does (no stage on one side or no served stages on the other): ``nan``
-    (neutral).
+    ``serves_stages`` (1 inside the served stages, decaying smoothly with the
+    distance to the nearest one); when both directions apply, their mean;
+    when neither does (no stage on one side or no served stages on the
+    other): ``nan`` (neutral).
 
     Parameters
     ----------
-    adjacent : float, default=0.5
+    adjacent : float, default=0.6
+        The value one stage away from the served stages (``exp(-1/2)``:
+        a Gaussian ``exp(-gap**2 / 0.5)`` in the gap to the window's edge).
     """
 
     _prefix = "stage"
 
-    def __init__(self, *, adjacent: float = 0.5):
+    def __init__(self, *, adjacent: float = 0.6):
         self.adjacent = adjacent
 
     def _check_params(self) -> None:
@@ -87,33 +102,38 @@ class SizeEncoder(StateEncoder):
         return 1.0 if gap == 0 else float(self.adjacent) if gap == 1 else 0.0
 
 
-def _range(low: int | None, high: int | None) -> tuple[float, float] | None:
-    """A (low, high) yen range; a single bound stands for a point."""
-    if low is None and high is None:
-        return None
-    low = high if low is None else low
-    high = low if high is None else high
-    return float(low), float(high)
+def budget_fit(budget: float, price: float, steepness: float = 3.0) -> float:
+    """How well a buyer's budget meets a seller's lowest price: ``1 / (1 + (price / budget) ** steepness)``.
+
+    A logistic curve in ``log(budget / price)``: 0.5 when the budget equals
+    the lowest price, about 0.89 at twice it (3 steepness), 0.11 at half.
+    """
+    budget, price = max(float(budget), 1.0), max(float(price), 1.0)
+    return float(1.0 / (1.0 + math.exp(-steepness * (math.log(budget) - math.log(price)))))
 
 
 class BudgetVectorizer(TransformerMixin, BaseEstimator):
-    """A budget or price range over log-scale yen bins.
+    """A buyer's budget or a seller's price over fine log-scale yen bins.
 
-    ``field="budget"``: how the participant's budget range spreads over the
-    bins (the row sums to 1).  ``field="price"``: how affordable each bin is
-    for a buyer at the participant's price (1 at or above ``price_min``,
-    ``exp(-bins_below / decay_bins)`` below it).  The dot product of a budget
-    row with a price row is then the share of the budget range that reaches
-    the partner's minimum price, softened below it: 1 when the budget is at
-    or above the price, about ``exp(-1)`` when it is 1.5 bins (a factor of
-    about 1.5 at 8 bins a decade) short.  A single bound stands for a point;
-    no bound: an all-zero row.
+    The value of a (buyer, seller) pair is :func:`budget_fit` of the top of
+    the buyer's budget range (``budget_max``, else ``budget_min``) against
+    the bottom of the seller's price range (``price_min``, else
+    ``price_max``), both taken at their bin's centre: a smooth, increasing
+    function of the log-ratio of budget to price (0.5 at equality).  It is
+    written as a dot product so the scorer can compute it as a matrix
+    product: ``field="budget"`` is a one-hot row over the bins (the bin of
+    the budget), ``field="price"`` is the kernel row over the bins,
+    ``row[b] = 1 / (1 + exp(-steepness * ln(10) * (b - p) / bins_per_decade))``
+    for the price's bin ``p``.  The product is exact for the binned values
+    (bins of ``10 ** (1 / bins_per_decade)``, 12 % at 20 a decade).  No
+    bound: an all-zero row.
 
     Parameters
     ----------
     field : {"budget", "price"}
-    bins_per_decade : int, default=8
-    decay_bins : float, default=1.5
+    bins_per_decade : int, default=20
+    steepness : float, default=3.0
+        Slope of the logistic curve in ``ln(budget / price)``.
 
     Attributes
     ----------
@@ -122,18 +142,18 @@ class BudgetVectorizer(TransformerMixin, BaseEstimator):
         seen by :meth:`fit` (one bin when none is), so the vectors stay short.
     """
 
-    def __init__(self, field: str = "budget", *, bins_per_decade: int = 8, decay_bins: float = 1.5):
+    def __init__(self, field: str = "budget", *, bins_per_decade: int = 20, steepness: float = 3.0):
         self.field = field
         self.bins_per_decade = bins_per_decade
-        self.decay_bins = decay_bins
+        self.steepness = steepness
 
     def fit(self, X: Iterable[Any], y: Any = None) -> "BudgetVectorizer":
         """Learn the bins spanning every budget and price of ``X`` (both sides together)."""
         if self.field not in ("budget", "price"):
             raise ValueError(f"field must be 'budget' or 'price', got {self.field!r}")
-        if self.bins_per_decade < 1 or not self.decay_bins > 0:
+        if self.bins_per_decade < 1 or not self.steepness > 0:
             raise ValueError(
-                f"expected bins_per_decade >= 1 and decay_bins > 0, got {self.bins_per_decade} and {self.decay_bins}"
+                f"expected bins_per_decade >= 1 and steepness > 0, got {self.bins_per_decade} and {self.steepness}"
             )
         values = [
             float(v)
@@ -154,22 +174,37 @@ class BudgetVectorizer(TransformerMixin, BaseEstimator):
         x = math.log10(max(yen, 1.0))
         return int(np.clip(np.searchsorted(self.edges_, x + 1e-12, side="right") - 1, 0, len(self.edges_) - 2))
 
+    def anchor(self, record: dict[str, Any]) -> int | None:
+        """The yen amount the fit uses: the top of a budget range, the bottom of a price range (None: none)."""
+        low, high = record[f"{self.field}_min"], record[f"{self.field}_max"]
+        if self.field == "budget":
+            return high if high is not None else low
+        return low if low is not None else high
+
+    def kernel(self) -> np.ndarray:
+        """``kernel[b, p]``: the fit of a budget in bin ``b`` with a price in bin ``p``."""
+        check_is_fitted(self, "edges_")
+        n_bins = len(self.edges_) - 1
+        steps = np.arange(n_bins)[:, None] - np.arange(n_bins)[None, :]
+        slope = float(self.steepness) * math.log(10.0) / self.bins_per_decade
+        return 0.5 * (1.0 + np.tanh(0.5 * slope * steps))  # = 1 / (1 + exp(-slope * steps)), no overflow
+
     def transform(self, X: Iterable[Any]) -> np.ndarray:
-        """Dense ``(n, n_bins)`` rows."""
+        """Dense ``(n, n_bins)`` rows (one-hot budget bins, or price kernel rows)."""
         check_is_fitted(self, "edges_")
         records = feature_view(X)
         n_bins = len(self.edges_) - 1
         out = np.zeros((len(records), n_bins))
-        centers = np.arange(n_bins)
+        kernel = self.kernel() if self.field == "price" else None
         for i, r in enumerate(records):
-            bounds = _range(r[f"{self.field}_min"], r[f"{self.field}_max"])
-            if bounds is None:
+            yen = self.anchor(r)
+            if yen is None:
                 continue
-            a, b = self._bin(bounds[0]), self._bin(bounds[1])
-            if self.field == "budget":
-                out[i, a : b + 1] = 1.0 / (b - a + 1)
+            b = self._bin(float(yen))
+            if kernel is None:
+                out[i, b] = 1.0
             else:
-                out[i] = np.exp(-np.maximum(a - centers, 0) / self.decay_bins)
+                out[i] = kernel[:, b]
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -21,12 +21,14 @@ Every component gives a pair (left ``i``, right ``j``) a value in [0, 1]
 ``language``
     1 with a common language, 0.5 through an interpreter, else 0;
 ``stage``
-    an SME's maturity stage in the stages the partner serves (1, next to
-    them 0.5);
+    an SME's maturity stage against the stages the partner serves: 1 inside
+    them, decaying smoothly with the distance to the nearest served stage
+    (0.6 next to them, 0.01 two stages away);
 ``budget``
-    share of the left budget range that reaches the right minimum price
-    (softened below it); when that does not apply, right budget against
-    left price;
+    the left budget (top of its range) against the right lowest price, a
+    logistic curve in their log-ratio (0.5 when equal, 0.89 at twice the
+    price, 0.11 at half of it, computed on 12 % bins); when that does not
+    apply, right budget against left price;
 ``size``
     same company size class 1, adjacent 0.5 (default weight 0).
 
@@ -504,12 +506,61 @@ class Scorer(BaseEstimator):
         ).reshape(len(roles), len(roles))
 
     def _prepare_weighted(self) -> None:
+        """The block factors: weighted, compacted, in canonical order, in ``dtype``.
+
+        A block is then ONE dense product ``L[rows] @ R[cols].T`` (every dense
+        component, the weights folded into ``L``) plus, for exact text, one
+        sparse product of the rare n-grams: the n-grams frequent on both
+        sides (which make a sparse product dense and slow) are moved into the
+        dense factors, where BLAS computes them on every core.  Columns that
+        are zero on either side (zero weights, unused bins) are dropped.  Only
+        the summation order changes, so results agree up to float rounding.
+        """
         dtype = np.dtype(self.dtype)
         column_weights = np.zeros(self.left_dense_.shape[1])
         for name, sl in self.dense_slices_.items():
             column_weights[sl] = self.weights_[name]
-        self.left_weighted_ = (self.left_dense_ * column_weights).astype(dtype, copy=False)
-        self.right_cast_ = self.right_dense_.astype(dtype, copy=False)
+        left = self.left_dense_[self.left_order_] * column_weights
+        right = self.right_dense_[self.right_order_]
+        keep = (left != 0).any(axis=0) & (right != 0).any(axis=0)
+        left, right = left[:, keep], right[:, keep]
+        self._text_left_c = self._text_right_c = None
+        self._text_t_cache = {}
+        if self.sparse_component_ is not None and self.weights_[self.sparse_component_] > 0:
+            w = self.weights_[self.sparse_component_]
+            xl = sp.csr_array(self.left_sparse_[self.left_order_])
+            xr = sp.csr_array(self.right_sparse_[self.right_order_])
+            df_left = np.bincount(xl.indices, minlength=xl.shape[1]).astype(np.float64)
+            df_right = np.bincount(xr.indices, minlength=xr.shape[1]).astype(np.float64)
+            heavy = _heavy_features(df_left, df_right, self.n_left_, self.n_right_)
+            if heavy.size:
+                left = np.hstack([left, w * xl[:, heavy].toarray()])
+                right = np.hstack([right, xr[:, heavy].toarray()])
+                light = np.ones(xl.shape[1], dtype=bool)
+                light[heavy] = False
+                xl, xr = xl[:, light], xr[:, light]
+            xl, xr = sp.csr_array(xl * w), sp.csr_array(xr)
+            if xl.nnz and xr.nnz:
+                self._text_left_c = xl.astype(dtype)
+                self._text_right_c = xr.astype(dtype)
+        self.left_weighted_ = np.ascontiguousarray(left, dtype=dtype)
+        self.right_cast_ = np.ascontiguousarray(right, dtype=dtype)
+        bonus = sp.csr_array(self.wish_bonus_[self.left_order_][:, self.right_order_])
+        bonus.sort_indices()
+        self._bonus_c = bonus
+        forbidden = sp.csr_array(self.forbidden_[self.left_order_][:, self.right_order_])
+        forbidden.sort_indices()
+        self._forbidden_c = forbidden
+        # language and role impossibility as one table over (language state, role) classes
+        n_roles = len(self.roles_)
+        class_left = self.language_left_ * n_roles + self.role_left_
+        class_right = self.language_right_ * n_roles + self.role_right_
+        table = (
+            self.language_impossible_[:, None, :, None] | self.role_impossible_[None, :, None, :]
+        ).reshape(len(self.language_impossible_) * n_roles, len(self.language_impossible_) * n_roles)
+        self._class_table = table if table.any() else None
+        self._class_left_c = class_left[self.left_order_]
+        self._class_right_c = class_right[self.right_order_]
 
     def with_weights(self, weights: Mapping[str, float] | None) -> "Scorer":
         """A fitted copy scoring with other weights, without refitting the features.
@@ -544,32 +595,56 @@ class Scorer(BaseEstimator):
             raise IndexError(f"{side}_idx out of range for {n} {side} participants")
         return arr.astype(np.intp) % max(n, 1)
 
+    def _canonical(self, ids: np.ndarray | slice, side: str) -> np.ndarray | slice:
+        """Participant ids → positions in the canonical order (a slice when contiguous)."""
+        n = self.n_left_ if side == "left" else self.n_right_
+        if isinstance(ids, slice):
+            ids = np.arange(n)[ids]
+        rank = (self.left_rank_ if side == "left" else self.right_rank_)[np.asarray(ids, dtype=np.intp)]
+        return _compact(rank)
+
     def _block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
-        """Scores of a block (rows × cols), in ``dtype``."""
+        """Scores of a block (rows × cols participant ids), in ``dtype``."""
+        return self._block_c(self._canonical(rows, "left"), self._canonical(cols, "right"))
+
+    def _block_c(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
+        """Scores of a block given by canonical positions, in ``dtype``."""
         scores = self.left_weighted_[rows] @ self.right_cast_[cols].T
-        if self.sparse_component_ is not None:
-            w = self.weights_[self.sparse_component_]
-            if w > 0:
-                text = (self.left_sparse_[rows] @ self.right_sparse_[cols].T).toarray()
-                scores += (w * text).astype(scores.dtype, copy=False)
-        if self.wish_bonus_.nnz:
-            sub = self.wish_bonus_[rows][:, cols].tocoo()
+        if self._text_left_c is not None:
+            text = self._text_left_c[rows] @ self._text_right_t(cols)
+            if text.nnz:
+                _add_sparse(scores, text)
+        if self._bonus_c.nnz:
+            sub = self._bonus_c[rows][:, cols].tocoo()
             if sub.nnz:
                 np.add.at(scores, (sub.row, sub.col), sub.data.astype(scores.dtype))
         return scores
 
+    def _text_right_t(self, cols: np.ndarray | slice) -> sp.csr_array:
+        """The right text factor of ``cols`` (canonical positions), transposed, as CSR (cached for slices)."""
+        if not isinstance(cols, slice):
+            return sp.csr_array(self._text_right_c[cols].T)
+        key = (cols.start, cols.stop)
+        cache = self.__dict__.setdefault("_text_t_cache", {})
+        if key not in cache:
+            if len(cache) >= 256:
+                cache.clear()
+            cache[key] = sp.csr_array(self._text_right_c[cols].T)
+        return cache[key]
+
     def _mask_block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
-        """Impossible pairs of a block (rows × cols), boolean."""
-        n_rows = len(np.arange(self.n_left_)[rows]) if isinstance(rows, slice) else len(rows)
-        n_cols = len(np.arange(self.n_right_)[cols]) if isinstance(cols, slice) else len(cols)
-        if self.language_impossible_.any():
-            mask = self.language_impossible_[self.language_left_[rows]][:, self.language_right_[cols]]
+        """Impossible pairs of a block (rows × cols participant ids), boolean."""
+        return self._mask_block_c(self._canonical(rows, "left"), self._canonical(cols, "right"))
+
+    def _mask_block_c(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
+        """Impossible pairs of a block given by canonical positions, boolean."""
+        cl, cr = self._class_left_c[rows], self._class_right_c[cols]
+        if self._class_table is not None:
+            mask = np.take(self._class_table[:, cr], cl, axis=0)
         else:
-            mask = np.zeros((n_rows, n_cols), dtype=bool)
-        if self.role_impossible_.any():
-            mask |= self.role_impossible_[self.role_left_[rows]][:, self.role_right_[cols]]
-        if self.forbidden_.nnz:
-            sub = self.forbidden_[rows][:, cols].tocoo()
+            mask = np.zeros((len(cl), len(cr)), dtype=bool)
+        if self._forbidden_c.nnz:
+            sub = self._forbidden_c[rows][:, cols].tocoo()
             mask[sub.row, sub.col] = True
         return mask
 
@@ -617,7 +692,11 @@ class Scorer(BaseEstimator):
         done = 0
         for r, c in block_ranges(len(row_ids), len(col_ids), int(self.max_block_cells)):
             at_rows, at_cols = row_sort[r], col_sort[c]
-            out[np.ix_(at_rows, at_cols)] = self._block(row_ids[at_rows], col_ids[at_cols])
+            block = self._block(row_ids[at_rows], col_ids[at_cols])
+            if c.start == 0 and c.stop == len(col_ids):  # a full-width band: gather columns, then copy rows
+                out[at_rows] = block[:, np.argsort(at_cols)] if not _is_identity(at_cols) else block
+            else:
+                out[np.ix_(at_rows, at_cols)] = block
             done += (r.stop - r.start) * (c.stop - c.start)
             if progress is not None:
                 progress(done, total)
@@ -786,9 +865,8 @@ class Scorer(BaseEstimator):
         # Blocks run over the canonical order and candidates are kept by canonical
         # rank, so the result (ties included) does not depend on the input order.
         for rows, cols in square_blocks(n_left, n_right, int(max_block_cells or self.max_block_cells)):
-            left_ids, right_ids = self.left_order_[rows], self.right_order_[cols]
-            scores = self._block(left_ids, right_ids)
-            np.copyto(scores, -np.inf, where=self._mask_block(left_ids, right_ids))
+            scores = self._block_c(rows, cols)
+            np.copyto(scores, -np.inf, where=self._mask_block_c(rows, cols))
             if want_rows:
                 update_topk(scores, rows.start, cols.start, row_vals, row_idx)
             if want_cols:
@@ -822,6 +900,30 @@ class Scorer(BaseEstimator):
         """The component names (the columns of :meth:`pair_features`)."""
         check_is_fitted(self, "component_names_")
         return np.array(self.component_names_, dtype=object)
+
+
+def _heavy_features(df_left: np.ndarray, df_right: np.ndarray, n_left: int, n_right: int) -> np.ndarray:
+    """Text features worth computing densely: those whose sparse cost beats a dense column's.
+
+    A sparse product spends about ``df_left * df_right`` scalar steps on a
+    feature, a dense product ``n_left * n_right`` BLAS steps (about 64 times
+    cheaper each); at most 2,048 features move, so the dense factors stay small.
+    """
+    share = (df_left / max(n_left, 1)) * (df_right / max(n_right, 1))
+    candidates = np.flatnonzero(share > 1.0 / 64)
+    if candidates.size > 2048:
+        candidates = candidates[np.argsort(-share[candidates], kind="stable")[:2048]]
+    return np.sort(candidates)
+
+
+def _add_sparse(dense: np.ndarray, matrix: sp.csr_array) -> None:
+    """``dense += matrix`` in place."""
+    dense += matrix.toarray().astype(dense.dtype, copy=False)
+
+
+def _is_identity(index: np.ndarray) -> bool:
+    """Whether ``index`` is ``0, 1, ..., n - 1``."""
+    return bool(np.array_equal(index, np.arange(len(index))))
 
 
 def _compact(index: np.ndarray) -> np.ndarray | slice:
@@ -888,16 +990,22 @@ def _state_builder(make: Callable[[Scorer], StateEncoder]):
         n_applicable = float(count_l @ applicable @ count_r)
         neutral = float(count_l @ filled @ count_r) / n_applicable if n_applicable > 0 else 0.0
         used = np.unique(sr)
-        position = np.full(k, -1, dtype=np.intp)
-        position[used] = np.arange(len(used))
         final = np.where(applicable, table, neutral)
         left_vectors = final[sl][:, used]
-        right_vectors = np.zeros((len(sr), len(used)))
-        right_vectors[np.arange(len(sr)), position[sr]] = 1.0
+        right_vectors = _one_hot(sr, used, k)
         na_left = (~applicable)[sl][:, used].astype(np.float64)
         return _Part(left_vectors, right_vectors, neutral, na_left, right_vectors, table=table, transformers=(encoder,))
 
     return build
+
+
+def _one_hot(states: np.ndarray, used: np.ndarray, k: int) -> np.ndarray:
+    """``(n, len(used))`` one-hot rows of ``states`` over the sorted ``used`` states."""
+    position = np.full(k, -1, dtype=np.intp)
+    position[used] = np.arange(len(used))
+    out = np.zeros((len(states), len(used)))
+    out[np.arange(len(states)), position[states]] = 1.0
+    return out
 
 
 def _build_budget(scorer, left, right, union, order_left, order_right) -> _Part:

@@ -266,3 +266,38 @@ def test_demo_plans_a_small_industry_fair_and_replans_a_no_show(tmp_path: Path) 
         assert (tmp_path / "plan" / name).exists()
     changes = json.loads((tmp_path / "replan" / "changes.json").read_text(encoding="utf-8"))
     assert result["replan"]["no_show"] in changes
+
+
+def test_plan_cli_takes_named_tables_locks_and_pairs_met_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datasets.synthetic import generate, write_programme
+    from matching.cli import main
+
+    write_programme(generate("industry-fair", seed=5, n_left=8, n_right=24), tmp_path / "fair")
+    people, rules = tmp_path / "fair" / "participants.csv", tmp_path / "fair" / "programme.toml"
+    base = ["plan", str(people), "--rules", str(rules)]
+    assert main([*base, "--out", str(tmp_path / "first")]) == 0
+    first = list(csv.DictReader((tmp_path / "first" / "agendas.csv").open(encoding="utf-8")))
+    met = next(r for r in first if r["side"] == "left")
+    (tmp_path / "met.csv").write_text(f"left_id,right_id\n{met['participant_id']},{met['partner_id']}\n", encoding="utf-8")
+    exhibitors = sorted({r["participant_id"] for r in first if r["side"] == "left"})
+    buyers = sorted({r["participant_id"] for r in first if r["side"] == "right"})
+    lock = (exhibitors[0], next(b for b in buyers if b != met["partner_id"]), "s03")
+    (tmp_path / "locked.csv").write_text(f"left_id,right_id,slot,table\n{lock[0]},{lock[1]},{lock[2]},booth-1\n", encoding="utf-8")
+    (tmp_path / "tables.csv").write_text(
+        f"name,kind,language,fixed_to\nbooth-1,booth,,{exhibitors[0]}\nT1,general,,\nT2,general,,\n", encoding="utf-8"
+    )
+    extra = ["--tables-file", str(tmp_path / "tables.csv"), "--locked", str(tmp_path / "locked.csv"), "--met-before", str(tmp_path / "met.csv")]
+    assert main([*base, "--out", str(tmp_path / "second"), *extra]) == 0
+    assert "checks: ok" in capsys.readouterr().out
+    second = list(csv.DictReader((tmp_path / "second" / "agendas.csv").open(encoding="utf-8")))
+    left_rows = [r for r in second if r["side"] == "left"]
+    assert not [r for r in left_rows if (r["participant_id"], r["partner_id"]) == (met["participant_id"], met["partner_id"])]
+    locked = [r for r in left_rows if (r["participant_id"], r["partner_id"], r["slot"]) == lock]
+    assert len(locked) == 1 and locked[0]["table"] == "booth-1"
+    assert {r["table"] for r in second} <= {"booth-1", "T1", "T2"}
+    assert all(r["participant_id"] == exhibitors[0] for r in left_rows if r["table"] == "booth-1")
+    (tmp_path / "bad_tables.csv").write_text("name,kind,fixed_to\nX,sofa,\nY,booth,nobody\n", encoding="utf-8")
+    assert main([*base, "--out", str(tmp_path / "x"), "--tables-file", str(tmp_path / "bad_tables.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "line 2" in err and "expected general, interpreter or booth" in err
+    assert "line 3" in err and "names no left participant (exhibitor) of the round" in err

@@ -37,7 +37,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--fairness", default="none", choices=("none", "coverage"),
                         help="coverage: first give every participant a meeting where possible, then maximise the score")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds for the exact methods (default 60)")
-    parser.add_argument("--tables", type=int, help="override the round's table count")
+    tables = parser.add_mutually_exclusive_group()
+    tables.add_argument("--tables", type=int, help="override the round's table count")
+    tables.add_argument("--tables-file", type=Path, metavar="CSV",
+                        help="named tables: columns name, kind (general, interpreter or booth), language "
+                             "(interpreter tables), fixed_to (the exhibitor id a booth belongs to)")
+    parser.add_argument("--locked", type=Path, metavar="CSV",
+                        help="meetings fixed by hand: columns left_id, right_id, slot, table (table may be empty)")
+    parser.add_argument("--met-before", type=Path, metavar="CSV",
+                        help="pairs that met in earlier rounds and must not meet again: columns left_id, right_id")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     day = parser.add_argument_group(
         "on the day", "re-plan a published timetable: held and locked meetings stay, no-shows' meetings are "
@@ -51,28 +59,67 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _csv_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a small CSV file with their line numbers; unknown or missing columns are errors."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or ())
+        missing = [c for c in required if c not in header]
+        unknown = [c for c in header if c not in required and c not in optional]
+        if missing or unknown:
+            expected = ", ".join(required + tuple(f"[{c}]" for c in optional))
+            raise InvalidInput([FieldError("header", header, f"{path}: expected columns {expected}; missing {missing}, unknown {unknown}", row=1)])
+        return [(line, {k: (v or "").strip() for k, v in row.items()}) for line, row in enumerate(reader, start=2)]
+
+
+def _refused(path: Path, errors: list[FieldError]) -> None:
+    if errors:
+        raise InvalidInput(errors, f"{path}: {len(errors)} bad row(s), nothing was used")
+
+
 def _read_scores(path: Path, left_ids: list[str], right_ids: list[str]) -> np.ndarray:
     left_pos = {v: k for k, v in enumerate(left_ids)}
     right_pos = {v: k for k, v in enumerate(right_ids)}
     scores = np.full((len(left_ids), len(right_ids)), -np.inf)
     errors = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"left_id", "right_id", "score"} - set(reader.fieldnames or ())
-        if missing:
-            raise InvalidInput([FieldError("header", reader.fieldnames, f"{path}: expected columns left_id, right_id, score; missing {sorted(missing)}")])
-        for line, row in enumerate(reader, start=2):
-            a, b = row["left_id"], row["right_id"]
-            if a not in left_pos or b not in right_pos:
-                errors.append(FieldError("left_id/right_id", [a, b], "names no left/right participant of the round", row=line))
-                continue
-            try:
-                scores[left_pos[a], right_pos[b]] = float(row["score"])
-            except ValueError:
-                errors.append(FieldError("score", row["score"], "is not a number", row=line))
-    if errors:
-        raise InvalidInput(errors, f"{path}: {len(errors)} bad score row(s)")
+    for line, row in _csv_rows(path, ("left_id", "right_id", "score")):
+        a, b = row["left_id"], row["right_id"]
+        if a not in left_pos or b not in right_pos:
+            errors.append(FieldError("left_id/right_id", [a, b], "names no left/right participant of the round", row=line))
+            continue
+        try:
+            scores[left_pos[a], right_pos[b]] = float(row["score"])
+        except ValueError:
+            errors.append(FieldError("score", row["score"], "is not a number", row=line))
+    _refused(path, errors)
     return scores
+
+
+def _read_tables(path: Path, left_ids: list[str]) -> list:
+    from ..timetable import Table
+
+    left_pos = {v: k for k, v in enumerate(left_ids)}
+    tables, errors = [], []
+    for line, row in _csv_rows(path, ("name",), ("kind", "language", "fixed_to")):
+        kind = row.get("kind") or "general"
+        if kind not in ("general", "interpreter", "booth"):
+            errors.append(FieldError("kind", kind, "expected general, interpreter or booth", row=line))
+            continue
+        owner = row.get("fixed_to") or None
+        if owner is not None and owner not in left_pos:
+            errors.append(FieldError("fixed_to", owner, "names no left participant (exhibitor) of the round", row=line))
+            continue
+        tables.append(Table(row["name"], kind, row.get("language") or None, left_pos[owner] if owner is not None else None))
+    _refused(path, errors)
+    return tables
+
+
+def _read_locked(path: Path) -> list[tuple[str, str, str, str | None]]:
+    return [(r["left_id"], r["right_id"], r["slot"], r.get("table") or None) for _, r in _csv_rows(path, ("left_id", "right_id", "slot"), ("table",))]
+
+
+def _read_pairs(path: Path) -> list[tuple[str, str]]:
+    return [(r["left_id"], r["right_id"]) for _, r in _csv_rows(path, ("left_id", "right_id"))]
 
 
 def _replan(args: argparse.Namespace, problem: object) -> tuple[object, dict]:
@@ -117,7 +164,16 @@ def run(args: argparse.Namespace) -> int:
         scorer = Scorer.from_round(rnd).fit(left, right)
         scores = scorer.score_matrix()
         forbidden = scorer.impossible_mask()
-    problem = fair_problem_from_event(event, scores, forbidden, args.round, tables=args.tables)
+    tables = _read_tables(args.tables_file, [p.id for p in left]) if args.tables_file else args.tables
+    problem = fair_problem_from_event(
+        event,
+        scores,
+        forbidden,
+        args.round,
+        tables=tables,
+        locked=_read_locked(args.locked) if args.locked else (),
+        past_pairs=_read_pairs(args.met_before) if args.met_before else (),
+    )
     if args.fairness == "coverage":
         problem = problem.replace(left_priority=np.ones(problem.n_left, bool), right_priority=np.ones(problem.n_right, bool))
     changes = None

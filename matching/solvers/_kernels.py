@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._heap import pop_min, push_max, push_min, replace_max
+
 __all__ = [
     "sap_augment",
     "augmenting_row_reduction",
@@ -37,46 +39,6 @@ __all__ = [
 ]
 
 _INF = np.inf
-
-
-@njit(cache=True)
-def _push(hk, hv, size, key, val):
-    pos = size
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if hk[parent] <= key:
-            break
-        hk[pos] = hk[parent]
-        hv[pos] = hv[parent]
-        pos = parent
-    hk[pos] = key
-    hv[pos] = val
-    return size + 1
-
-
-@njit(cache=True)
-def _pop(hk, hv, size):
-    key = hk[0]
-    val = hv[0]
-    size -= 1
-    if size > 0:
-        lk = hk[size]
-        lv = hv[size]
-        pos = 0
-        while True:
-            c = 2 * pos + 1
-            if c >= size:
-                break
-            if c + 1 < size and hk[c + 1] < hk[c]:
-                c += 1
-            if hk[c] >= lk:
-                break
-            hk[pos] = hk[c]
-            hv[pos] = hv[c]
-            pos = c
-        hk[pos] = lk
-        hv[pos] = lv
-    return key, val, size
 
 
 @njit(cache=True)
@@ -131,7 +93,7 @@ def sap_augment(indptr, indices, cost, dummy, todo, col4row, row4col, u, v, mcos
                     mark[j] = seen_m
                     dist[j] = nd
                     predp[j] = p
-                    size = _push(hk, hv, size, nd, j)
+                    size = push_min(hk, hv, size, nd, j)
             dc = dummy[i]
             if dc < _INF:
                 j = m + i
@@ -142,11 +104,11 @@ def sap_augment(indptr, indices, cost, dummy, todo, col4row, row4col, u, v, mcos
                         mark[j] = seen_m
                         dist[j] = nd
                         predp[j] = -1 - i
-                        size = _push(hk, hv, size, nd, j)
+                        size = push_min(hk, hv, size, nd, j)
             found = False
             j = -1
             while size > 0:
-                key, j, size = _pop(hk, hv, size)
+                key, j, size = pop_min(hk, hv, size)
                 if mark[j] == done_m or key > dist[j]:
                     continue
                 found = True
@@ -344,33 +306,10 @@ def init_column_reduction(indptr, indices, cost, dummy, free_sign, col4row, row4
 def _heap_insert_max(vals, idx, off, size, k, key, j):
     """Keep the ``k`` smallest keys in the max-heap ``vals[off:off+size]``; return the new size."""
     if size < k:
-        pos = size
-        while pos > 0:
-            parent = (pos - 1) >> 1
-            if vals[off + parent] >= key:
-                break
-            vals[off + pos] = vals[off + parent]
-            idx[off + pos] = idx[off + parent]
-            pos = parent
-        vals[off + pos] = key
-        idx[off + pos] = j
-        return size + 1
+        return push_max(vals, idx, off, size, key, j)
     if key >= vals[off]:
         return size
-    pos = 0
-    while True:
-        c = 2 * pos + 1
-        if c >= size:
-            break
-        if c + 1 < size and vals[off + c + 1] > vals[off + c]:
-            c += 1
-        if vals[off + c] <= key:
-            break
-        vals[off + pos] = vals[off + c]
-        idx[off + pos] = idx[off + c]
-        pos = c
-    vals[off + pos] = key
-    idx[off + pos] = j
+    replace_max(vals, idx, off, size, key, j)
     return size
 
 

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._constraints import bound_array, invalid, pair_array
+from ._heap import push_max, replace_max
 from ._input import as_scores
 from ._result import MatchResult, StabilityCertificate, Status
 from ._verify import blocking_pairs
@@ -263,18 +264,7 @@ def _deferred_acceptance(ptr, targets, recv_rank, prop_cap, recv_cap):  # pragma
             if cap == 0:
                 continue
             if size[j] < cap:
-                # sift up
-                pos = size[j]
-                size[j] += 1
-                while pos > 0:
-                    parent = (pos - 1) // 2
-                    if heap_rank[base + parent] >= rk:
-                        break
-                    heap_rank[base + pos] = heap_rank[base + parent]
-                    heap_who[base + pos] = heap_who[base + parent]
-                    pos = parent
-                heap_rank[base + pos] = rk
-                heap_who[base + pos] = i
+                size[j] = push_max(heap_rank, heap_who, base, size[j], rk, i)
                 held[i] += 1
             elif rk < heap_rank[base]:
                 evicted = heap_who[base]
@@ -283,22 +273,7 @@ def _deferred_acceptance(ptr, targets, recv_rank, prop_cap, recv_cap):  # pragma
                     stack[top] = evicted
                     in_stack[evicted] = True
                     top += 1
-                # replace the root and sift down
-                pos = 0
-                s = size[j]
-                while True:
-                    child = 2 * pos + 1
-                    if child >= s:
-                        break
-                    if child + 1 < s and heap_rank[base + child + 1] > heap_rank[base + child]:
-                        child += 1
-                    if heap_rank[base + child] <= rk:
-                        break
-                    heap_rank[base + pos] = heap_rank[base + child]
-                    heap_who[base + pos] = heap_who[base + child]
-                    pos = child
-                heap_rank[base + pos] = rk
-                heap_who[base + pos] = i
+                replace_max(heap_rank, heap_who, base, size[j], rk, i)
                 held[i] += 1
     return heap_who, off, proposals
 

@@ -1,0 +1,102 @@
+"""Binary heaps on parallel arrays for the compiled (numba) solvers.
+
+A heap is a pair of arrays, ``keys`` (the order) and ``vals`` (the payload,
+e.g. a node or a column), of which the first ``size`` slots are used; the
+caller keeps ``size`` and allocates room for every push.  The *min* heap
+serves Dijkstra searches (lazy deletion: a stale entry is popped and
+skipped by the caller); the *max* heaps live at an offset ``off`` in a
+shared array, one per owner, and keep its ``k`` best entries (the root is
+the worst entry kept, replaced when a better one comes).
+
+As plain compiled calls they cost nothing measurable against the code
+written out in place (``inline="always"`` gained nothing either).  Numba's
+on-disk cache does not follow calls into other modules, so after editing
+this file delete the numba cache files (``*.nbi``, ``*.nbc``) in
+``__pycache__``, or the callers keep running the old compiled code.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+__all__ = ["push_min", "pop_min", "push_max", "replace_max"]
+
+
+@njit(cache=True)
+def push_min(keys, vals, size, key, val):  # pragma: no cover - compiled
+    """Add ``(key, val)`` to the min-heap ``keys[:size]``; return the new size."""
+    pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[pos] = keys[parent]
+        vals[pos] = vals[parent]
+        pos = parent
+    keys[pos] = key
+    vals[pos] = val
+    return size + 1
+
+
+@njit(cache=True)
+def pop_min(keys, vals, size):  # pragma: no cover - compiled
+    """Remove the smallest entry of the min-heap ``keys[:size]``; return ``(key, val, new size)``."""
+    key = keys[0]
+    val = vals[0]
+    size -= 1
+    if size > 0:
+        lk = keys[size]
+        lv = vals[size]
+        pos = 0
+        while True:
+            c = 2 * pos + 1
+            if c >= size:
+                break
+            if c + 1 < size and keys[c + 1] < keys[c]:
+                c += 1
+            if keys[c] >= lk:
+                break
+            keys[pos] = keys[c]
+            vals[pos] = vals[c]
+            pos = c
+        keys[pos] = lk
+        vals[pos] = lv
+    return key, val, size
+
+
+@njit(cache=True)
+def push_max(keys, vals, off, size, key, val):  # pragma: no cover - compiled
+    """Add ``(key, val)`` to the max-heap ``keys[off:off+size]``; return the new size."""
+    pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if keys[off + parent] >= key:
+            break
+        keys[off + pos] = keys[off + parent]
+        vals[off + pos] = vals[off + parent]
+        pos = parent
+    keys[off + pos] = key
+    vals[off + pos] = val
+    return size + 1
+
+
+@njit(cache=True)
+def replace_max(keys, vals, off, size, key, val):  # pragma: no cover - compiled
+    """Replace the root (largest entry) of the max-heap ``keys[off:off+size]`` by ``(key, val)``.
+
+    ``size`` is unchanged; the caller checks that ``key`` belongs in the heap.
+    """
+    pos = 0
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and keys[off + c + 1] > keys[off + c]:
+            c += 1
+        if keys[off + c] <= key:
+            break
+        keys[off + pos] = keys[off + c]
+        vals[off + pos] = vals[off + c]
+        pos = c
+    keys[off + pos] = key
+    vals[off + pos] = val

@@ -537,3 +537,36 @@ def test_as_scores_documents_its_fields():
     left, right = data.allowed_counts()
     assert left.tolist() == [1, 0] and right.tolist() == [0, 1]
     assert data.total([[0, 1]]) == 2.0
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("maximize", [False, True])
+def test_sparse_square_float_scores_take_the_auction_start_and_stay_exact(seed, maximize):
+    # Square, complete, real-valued (almost no ties): the auction warm start runs.
+    rng = np.random.default_rng(900 + seed)
+    n, k = int(rng.integers(50, 400)), int(rng.integers(3, 12))
+    rows = np.repeat(np.arange(n), k)
+    cols = np.concatenate([rng.choice(n, size=k, replace=False) for _ in range(n)])
+    cols[::k] = rng.permutation(n)  # a perfect matching exists
+    keys = np.unique(rows * n + cols)
+    rows, cols = keys // n, keys % n
+    weights = rng.random(len(rows)) * 100 + 1
+    graph = sp.csr_array((weights, (rows, cols)), shape=(n, n))
+    r, c = min_weight_full_bipartite_matching(graph, maximize=maximize)
+    expected = float(graph.toarray()[r, c].sum())
+    res = solve_assignment(graph, maximize=maximize, require_complete=True)
+    assert res.objective == pytest.approx(expected, rel=1e-12)
+    mask = graph.toarray() != 0
+    assert_valid_matching(res, mask)
+    assert_certificate(graph.toarray(), mask, res, complete=True)
+
+
+def test_sparse_square_float_scores_without_a_perfect_matching_is_infeasible():
+    # The auction start gives up (two rows share their only column); the exact path names them.
+    rng = np.random.default_rng(7)
+    n = 60
+    dense = np.where(rng.random((n, n)) < 0.1, rng.random((n, n)) + 0.5, 0.0)
+    dense[[3, 9], :] = 0.0
+    dense[[3, 9], 17] = [0.7, 0.8]
+    with pytest.raises(Infeasible, match=r"left"):
+        solve_assignment(sp.csr_array(dense), require_complete=True)

@@ -41,7 +41,7 @@ __all__ = ["solve_capacitated"]
 #: Below this many allowed pairs every pair is given to the solver at once (no pricing).
 _PRICING_FROM = 20_000
 #: Candidates per participant beyond its capacity.
-_EXTRA_CANDIDATES = 4
+_EXTRA_CANDIDATES = 6
 #: HiGHS methods tried in turn until the answer is integral.
 _METHODS = ("highs", "highs-ds")
 
@@ -52,7 +52,9 @@ class BMatching:
 
     ``weights`` are the scores when maximizing and their negatives when
     minimizing, so the solver always maximizes.  An unlimited capacity is
-    stored as the size of the other side.
+    stored as the size of the other side.  ``full_grid`` is True when the
+    pairs are every ``(i, j)`` in row-major order (then each per-pair array
+    reshapes to ``shape``, which lets the pricing work on the dense table).
     """
 
     shape: tuple[int, int]
@@ -64,6 +66,7 @@ class BMatching:
     left_min: np.ndarray
     right_min: np.ndarray
     required: np.ndarray  # bool per allowed pair
+    full_grid: bool = False
 
     @property
     def n_pairs(self) -> int:
@@ -140,7 +143,10 @@ def prepare(
             )
         req_mask[at] = True
     weights = vals if maximize else -vals
-    bm = BMatching((n, m), rows, cols, np.asarray(weights, dtype=np.float64), lcap, rcap, lmin, rmin, req_mask)
+    full_grid = si.dense is not None and len(si.forbidden_pairs) == 0
+    bm = BMatching(
+        (n, m), rows, cols, np.asarray(weights, dtype=np.float64), lcap, rcap, lmin, rmin, req_mask, full_grid
+    )
     return si, bm
 
 
@@ -239,9 +245,17 @@ def _candidates(bm: BMatching) -> np.ndarray:
     """A pair subset likely to hold an optimum: the best few per participant, plus required pairs."""
     n, m = bm.shape
     keep = np.zeros(bm.n_pairs, dtype=bool)
-    useful = (bm.weights > 0) | (bm.left_min[bm.rows] > 0) | (bm.right_min[bm.cols] > 0)
     lim_left = bm.left_cap + _EXTRA_CANDIDATES
     lim_right = bm.right_cap + _EXTRA_CANDIDATES
+    if bm.full_grid:
+        table = bm.weights.reshape(n, m)
+        useful = (table > 0) | (bm.left_min > 0)[:, None] | (bm.right_min > 0)[None, :]
+        table = np.where(useful, table, -np.inf)
+        for rows, cols in (_top_dense(table, lim_left), _top_dense(table.T, lim_right)[::-1]):
+            keep[rows * m + cols] = True
+        keep |= bm.required
+        return np.flatnonzero(keep)
+    useful = (bm.weights > 0) | (bm.left_min[bm.rows] > 0) | (bm.right_min[bm.cols] > 0)
     if n * m <= _DENSE_CANDIDATES:
         if bm.n_pairs == n * m:
             table = np.where(useful, bm.weights, -np.inf).reshape(n, m)
@@ -276,6 +290,9 @@ def _add_violators(bm: BMatching, in_sel: np.ndarray, reduced: np.ndarray, tol: 
 
 def reduced_costs(bm: BMatching, p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``w_ij - p_i - q_j`` on every allowed pair (maximization form)."""
+    if bm.full_grid:  # the same arithmetic on the dense table, without gathering p and q per pair
+        n, m = bm.shape
+        return (bm.weights.reshape(n, m) - p[:, None] - q[None, :]).ravel()
     return bm.weights - p[bm.rows] - q[bm.cols]
 
 
@@ -299,8 +316,10 @@ def solve_bmatching(bm: BMatching, *, min_pairs: int | None = None, pricing: boo
     scale = max(1.0, float(np.max(np.abs(bm.weights)))) if n_all else 1.0
     tol = 1e-7 * scale
     rounds = 0
+    reduced = None  # reduced costs of the last solution, when the pricing computed them
     while True:
         rounds += 1
+        reduced = None
         sol = _flow_solve(bm, sel) if use_flow else _lp(bm, sel, min_pairs)
         if sol is _GAVE_UP:  # the flow found every place contested: the LP copes better
             use_flow = False
@@ -316,13 +335,14 @@ def solve_bmatching(bm: BMatching, *, min_pairs: int | None = None, pricing: boo
             break
         in_sel = np.zeros(n_all, dtype=bool)
         in_sel[sel] = True
-        new = _add_violators(bm, in_sel, reduced_costs(bm, sol.left_potential, sol.right_potential), tol)
+        reduced = reduced_costs(bm, sol.left_potential, sol.right_potential)
+        new = _add_violators(bm, in_sel, reduced, tol)
         if new is None:
             break
         in_sel[new] = True
         sel = np.flatnonzero(in_sel)
     chosen = _drop_zero_pairs(bm, chosen, min_pairs or 0)
-    figures = certificate_figures(bm, chosen, sol.left_potential, sol.right_potential)
+    figures = certificate_figures(bm, chosen, sol.left_potential, sol.right_potential, reduced)
     if use_flow and figures[0] > 1e3 * tol:  # pragma: no cover - rounding in the flow's potentials
         lp = _lp(bm, sel, None)
         chosen = np.zeros(n_all, dtype=bool)
@@ -379,22 +399,27 @@ def _drop_zero_pairs(bm: BMatching, chosen: np.ndarray, min_pairs: int) -> np.nd
     return chosen
 
 
-def certificate_figures(bm: BMatching, chosen: np.ndarray, p: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+def certificate_figures(
+    bm: BMatching, chosen: np.ndarray, p: np.ndarray, q: np.ndarray, reduced: np.ndarray | None = None
+) -> tuple[float, float]:
     """(largest complementary-slackness violation, dual bound) in maximization form.
+
+    ``reduced`` may pass ``reduced_costs(bm, p, q)`` when it is at hand.
 
     The dual bound ``sum_pairs max(r, 0) (r itself on required pairs) +
     sum_i (cap_i p_i if p_i > 0 else min_i p_i) + (same for j)`` is an upper
     bound on the objective of every feasible matching, for any ``p, q``.
     """
     n, m = bm.shape
-    r = reduced_costs(bm, p, q)
+    r = reduced_costs(bm, p, q) if reduced is None else reduced
+    any_required = bool(bm.required.any())
     worst = 0.0
     if bm.n_pairs:
-        free = ~bm.required
+        matched = chosen & ~bm.required if any_required else chosen
         worst = max(
             worst,
-            float(np.max(-r[chosen & free], initial=0.0)),
-            float(np.max(r[~chosen], initial=0.0)),
+            float(np.max(-r[matched], initial=0.0)),
+            float(np.max(np.where(chosen, -np.inf, r), initial=0.0)),
         )
     ldeg = np.bincount(bm.rows[chosen], minlength=n)
     rdeg = np.bincount(bm.cols[chosen], minlength=m)
@@ -404,7 +429,7 @@ def certificate_figures(bm: BMatching, chosen: np.ndarray, p: np.ndarray, q: np.
             float(np.max(pot[deg < cap], initial=0.0)),
             float(np.max(-pot[deg > low], initial=0.0)),
         )
-    bound = float(np.sum(np.where(bm.required, r, np.maximum(r, 0.0))))
+    bound = float(np.sum(np.where(bm.required, r, np.maximum(r, 0.0)) if any_required else np.maximum(r, 0.0)))
     bound += float(np.sum(np.where(p > 0, bm.left_cap * p, bm.left_min * p)))
     bound += float(np.sum(np.where(q > 0, bm.right_cap * q, bm.right_min * q)))
     return worst, bound

@@ -8,6 +8,7 @@ from ._result import DualCertificate, GapCertificate, MatchResult, StabilityCert
 from ._input import ScoreInput, as_scores
 from ._assignment import solve_assignment
 from ._capacitated import solve_capacitated
+from ._factors import solve_factors
 from ._stable import preferences_from_scores, stable_matching
 from ._fair import solve_bottleneck, solve_min_coverage
 from ._baselines import greedy_matching, random_matching
@@ -34,6 +35,7 @@ __all__ = [
     "as_scores",
     "solve_assignment",
     "solve_capacitated",
+    "solve_factors",
     "stable_matching",
     "preferences_from_scores",
     "solve_bottleneck",

@@ -1,0 +1,637 @@
+"""Exact matching on scores given by factors, never materializing the score matrix.
+
+The score of the pair ``(i, j)`` is ``left[i] @ W @ right[j] + bias_left[i] +
+bias_right[j]`` (``W`` the identity when no weighting is given).  At
+100,000 × 100,000 the matrix would take 80 GB, but an exact solver needs
+only
+
+1. *candidates*: the ``k`` best partners of every participant, both
+   directions, found in row blocks of the product (``max_block_bytes`` at a
+   time; float32 products by default, since only the choice of candidates
+   depends on them), forbidden pairs skipped;
+2. an exact sparse solve of the candidate problem with dual potentials
+   (shortest augmenting paths for one-to-one, the capacitated solver's
+   min-cost flow otherwise); a participant may always stay unmatched, which
+   keeps the candidate problem feasible without changing the optimum;
+3. *pricing*: the reduced cost of every allowed pair of the full problem is
+   computed in row blocks of the product, in float64; violated pairs are
+   added and the solve warm-starts, until no pair is violated.  The
+   potentials then prove optimality on the full problem (LP duality), and
+   the :class:`DualCertificate` says how many pairs were checked, the
+   largest violation found and the rounds of pricing.
+"""
+
+from __future__ import annotations
+
+import re
+from time import perf_counter
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import Infeasible
+from ._assignment import _REL_TOL, K, Violations, _slackness_violation, _solve_with_pricing
+from . import _factors_kernels as FK
+from ._capacitated import solve_capacitated
+from ._constraints import bound_array, invalid, pair_array
+from ._result import DualCertificate, MatchResult, Status
+
+__all__ = ["solve_factors"]
+
+#: extra candidates per participant beyond its capacity (capacitated path)
+_EXTRA = 4
+#: violated pairs added per left participant in the first pricing round (doubled each round)
+_ADD_K = 10
+_ADD_K_MAX = 2048
+#: relative tolerance of the capacitated pricing test (matches the capacitated solver's)
+_CAP_TOL = 1e-7
+#: pricing rounds after which the capacitated loop gives up (never reached in practice)
+_MAX_CAP_ROUNDS = 200
+
+Progress = Callable[[str, int, int], None]
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation
+
+
+def _matrix(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise invalid(name, value, "expected a matrix (2-D array) of vectors, got a string")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise invalid(name, type(value).__name__, "expected a matrix (2-D array) of vectors") from None
+    if arr.ndim != 2:
+        raise invalid(name, arr.shape, f"expected a matrix (2-D array) of vectors, got a {arr.ndim}-D array")
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise invalid(name, str(arr.dtype), f"expected numeric vectors, got dtype {arr.dtype}")
+    arr = np.asarray(arr, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise invalid(name, float(arr[i, j]), f"{name} contains {arr[i, j]} at ({i}, {j}); expected finite values")
+    return arr
+
+
+def _vector(value: Any, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float64) if not isinstance(value, (str, bytes)) else None
+    if arr is None or arr.shape != (n,):
+        got = "a string" if arr is None else f"shape {arr.shape}"
+        raise invalid(name, got, f"expected an array of shape ({n},), got {got}")
+    if not np.isfinite(arr).all():
+        k = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise invalid(name, float(arr[k]), f"{name}[{k}] is {arr[k]}; expected a finite value")
+    return arr
+
+
+def _factor_arrays(
+    left: Any, right: Any, weighting: Any, bias_left: Any, bias_right: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(A, B)`` with ``scores = A @ B.T`` exactly: weighting applied, biases folded in as columns."""
+    a = _matrix(left, "left_vectors")
+    b = _matrix(right, "right_vectors")
+    n, m = len(a), len(b)
+    if weighting is not None:
+        w = _matrix(weighting, "weighting")
+        if w.shape != (a.shape[1], b.shape[1]):
+            raise invalid(
+                "weighting", w.shape,
+                f"expected a matrix of shape ({a.shape[1]}, {b.shape[1]}) (left dimension, right dimension), "
+                f"got shape {w.shape}",
+            )
+        b = b @ w.T
+    elif a.shape[1] != b.shape[1]:
+        raise invalid(
+            "right_vectors", b.shape,
+            f"left and right vectors must have the same dimension without a weighting: left has "
+            f"{a.shape[1]}, right has {b.shape[1]}",
+        )
+    extra_a, extra_b = [], []
+    if bias_left is not None:
+        extra_a.append(_vector(bias_left, n, "bias_left"))
+        extra_b.append(np.ones(m))
+    if bias_right is not None:
+        extra_a.append(np.ones(n))
+        extra_b.append(_vector(bias_right, m, "bias_right"))
+    if extra_a:
+        a = np.column_stack([a, *extra_a])
+        b = np.column_stack([b, *extra_b])
+    return np.ascontiguousarray(a), np.ascontiguousarray(b)
+
+
+def _sub_csr(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR rows ``rows`` of ``(ptr, idx)`` as a CSR of their own."""
+    lengths = ptr[rows + 1] - ptr[rows]
+    out_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out_ptr[1:])
+    total = int(out_ptr[-1])
+    if total == 0:
+        return out_ptr, np.zeros(0, dtype=np.int64)
+    where = np.repeat(ptr[rows] - out_ptr[:-1], lengths) + np.arange(total)
+    return out_ptr, idx[where]
+
+
+def _csr_of_pairs(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((cols, rows))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+    return ptr, np.ascontiguousarray(cols[order], dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------------------------
+# The problem: factors, forbidden pairs, blocks
+
+
+class _Factors:
+    """Scores ``a @ b.T`` read in row blocks of at most ``max_block_bytes``."""
+
+    def __init__(
+        self, a: np.ndarray, b: np.ndarray, forbidden: np.ndarray, search_dtype: type, max_block_bytes: int,
+        progress: Progress | None,
+    ):
+        self.a, self.b = a, b
+        self.n, self.m = len(a), len(b)
+        self.a_search = a.astype(search_dtype)
+        self.b_search = b.astype(search_dtype)
+        self.fptr, self.fidx = _csr_of_pairs(forbidden[:, 0], forbidden[:, 1], self.n)
+        self.n_forbidden = len(forbidden)
+        self.block_rows = max(1, int(max_block_bytes) // (8 * max(self.m, 1)))
+        self.max_block_bytes = int(max_block_bytes)
+        self.cache: np.ndarray | None = None
+        self.progress = progress
+
+    def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Exact (float64) scores of the pairs ``(rows[t], cols[t])``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        out = np.empty(len(rows))
+        step = 1 << 16
+        for s in range(0, len(rows), step):
+            out[s:s + step] = np.einsum("ij,ij->i", self.a[rows[s:s + step]], self.b[cols[s:s + step]])
+        return out
+
+    def blocks(self, rows: np.ndarray, stage: str, exact: bool):
+        """Yield ``(chunk, scores)`` for row blocks of ``rows`` (float64 when ``exact``)."""
+        search = not exact or self.a_search.dtype == np.float64
+        a, b = (self.a_search, self.b_search) if search else (self.a, self.b)
+        if search and self.cache is None and self.n * self.m * a.itemsize <= self.max_block_bytes:
+            self.cache = a @ b.T  # the whole product fits the memory bound: compute it once
+        total = len(rows)
+        contiguous = total == self.n
+        for s in range(0, total, self.block_rows):
+            chunk = rows[s:s + self.block_rows]
+            if search and self.cache is not None:
+                block = self.cache[s:s + len(chunk)] if contiguous else self.cache[chunk]
+            else:
+                block = (a[s:s + len(chunk)] if contiguous else a[chunk]) @ b.T
+            yield chunk, block
+            if self.progress is not None:
+                self.progress(stage, min(s + self.block_rows, total), total)
+
+    def rounding_bound(self) -> float:
+        """Bound on ``|score_search - score|`` for every pair (twice the classical dot-product bound)."""
+        if self.a_search.dtype == np.float64:
+            return 0.0
+        unit = float(np.finfo(self.a_search.dtype).eps) / 2
+        d = self.a.shape[1]
+        norms = float(np.sqrt(np.max(np.einsum("ij,ij->i", self.a, self.a), initial=0.0)))
+        norms *= float(np.sqrt(np.max(np.einsum("ij,ij->i", self.b, self.b), initial=0.0)))
+        return 2.0 * (d + 2) * unit * norms * (1 + 1e-6)
+
+    def forbidden_of(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _sub_csr(self.fptr, self.fidx, chunk)
+
+    def n_allowed(self, rows: np.ndarray | None = None) -> int:
+        if rows is None:
+            return self.n * self.m - self.n_forbidden
+        return len(rows) * self.m - int(np.sum(self.fptr[rows + 1] - self.fptr[rows]))
+
+    def candidates(self, sign: float, k_row: int, k_col: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``k_row`` best allowed partners of every left participant and ``k_col`` of every right one.
+
+        Returns ``(rows, cols, exact scores)``, unique pairs.
+        """
+        n, m = self.n, self.m
+        k_row, k_col = max(1, min(k_row, m)), max(1, min(k_col, n))
+        row_keys = np.empty(n * k_row)
+        row_idx = np.empty(n * k_row, np.int64)
+        row_size = np.zeros(n, np.int64)
+        col_keys = np.empty(m * k_col)
+        col_idx = np.empty(m * k_col, np.int64)
+        col_size = np.zeros(m, np.int64)
+        everyone = np.arange(n, dtype=np.int64)
+        for chunk, block in self.blocks(everyone, "candidates", exact=False):
+            fptr, fidx = self.forbidden_of(chunk)
+            FK.block_top_k(
+                block, sign, int(chunk[0]), k_row, row_keys, row_idx, row_size, col_keys, col_idx, col_size, k_col,
+                fptr, fidx,
+            )
+        row_mask = np.arange(k_row)[None, :] < row_size[:, None]
+        col_mask = np.arange(k_col)[None, :] < col_size[:, None]
+        rows = np.concatenate([np.repeat(everyone, row_size), col_idx.reshape(m, k_col)[col_mask]])
+        cols = np.concatenate([row_idx.reshape(n, k_row)[row_mask], np.repeat(np.arange(m, dtype=np.int64), col_size)])
+        keys = np.unique(rows * m + cols)
+        rows, cols = keys // m, keys % m
+        return rows, cols, self.values(rows, cols)
+
+
+def _top_per_group(group: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` cheapest entries of every group."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((cost, group))
+    g = group[order]
+    rank = np.arange(len(order)) - np.searchsorted(g, g, side="left")
+    return order[rank < k]
+
+
+# ----------------------------------------------------------------------------------------------
+# Pricing
+
+
+def _pricer(f: _Factors, sign: float, exact: bool):
+    """A :data:`Pricer` over every allowed pair of the factor product.
+
+    ``exact``: blocks of float64 products.  Otherwise blocks of the search
+    dtype (float32), read against potentials shifted by a bound ``err`` on
+    the rounding error of a product, so that every pair that may be
+    violated in exact arithmetic is flagged; the flagged pairs and the
+    candidate pairs of each priced row are then recomputed in float64, and
+    a row whose flagged pairs overflow the ``per_row`` returned is priced
+    again in float64 as a whole.  Violations, per-row worst and margins are
+    therefore those of the exact scores (margins lowered by ``err``).
+    """
+    everyone = np.arange(f.n, dtype=np.int64)
+    no_candidates = (np.zeros(f.n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    err = 0.0 if exact else f.rounding_bound()
+
+    def exact_reduced(r: np.ndarray, c: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scores = f.values(r, c)
+        return scores, sign * scores - u[r] - v[c]
+
+    def price(
+        left: np.ndarray, right: np.ndarray, tol: float, rows: np.ndarray | None = None,
+        candidates: tuple[np.ndarray, np.ndarray] | None = None, per_row: int = _ADD_K,
+    ) -> Violations:
+        todo = everyone if rows is None else np.asarray(rows, dtype=np.int64)
+        cptr, cidx = no_candidates if candidates is None else candidates
+        k = max(1, min(per_row, f.m))
+        u = sign * np.asarray(left, np.float64)
+        v = np.ascontiguousarray(sign * np.asarray(right, np.float64))
+        out_r, out_c, out_s, worst, margin = [], [], [], [], []
+        for chunk, block in f.blocks(todo, "pricing", exact=exact):
+            fptr, fidx = f.forbidden_of(chunk)
+            bptr, bidx = _sub_csr(cptr, cidx, chunk)
+            local = np.arange(len(chunk), dtype=np.int64)
+            cols, counts, w, mg = K.dense_price(
+                block, sign, np.ascontiguousarray(u[chunk] + err), v, tol, k, fptr, fidx, local, bptr, bidx,
+            )
+            del block
+            flagged = np.arange(k)[None, :] < counts[:, None]
+            at = np.repeat(local, counts)
+            r, c = chunk[at], cols[flagged]
+            sc, red = exact_reduced(r, c, u, v)
+            if not exact:
+                # the kernel's worst mixed rounding into candidate pairs: measure both exactly
+                w = np.zeros(len(chunk))
+                np.maximum.at(w, at, np.maximum(-red, 0.0))
+                cat = np.repeat(local, np.diff(bptr))
+                if len(cat):
+                    _, cred = exact_reduced(chunk[cat], bidx, u, v)
+                    np.maximum.at(w, cat, np.maximum(-cred, 0.0))
+                hit = red < -tol
+                # a full heap without an exact violator may hide one: price those rows in float64
+                redo = local[(counts == k) & (np.bincount(at[hit], minlength=len(chunk)) == 0)]
+                keep = hit
+                if len(redo):
+                    keep = hit & ~np.isin(at, redo)
+                    fr, fc, fs, fw, fm = _exact_rows(f, sign, chunk[redo], u, v, tol, k, cptr, cidx)
+                    w[redo] = fw
+                    mg[redo] = fm
+                    out_r.append(fr)
+                    out_c.append(fc)
+                    out_s.append(fs)
+                r, c, sc = r[keep], c[keep], sc[keep]
+            out_r.append(r)
+            out_c.append(c)
+            out_s.append(sc)
+            worst.append(w)
+            margin.append(mg)
+        cat_ = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
+        worst_all = cat_(worst, np.float64)
+        return Violations(
+            cat_(out_r, np.int64), cat_(out_c, np.int64), cat_(out_s, np.float64),
+            float(worst_all.max(initial=0.0)), f.n_allowed(rows), rows, worst_all,
+            None if candidates is None else cat_(margin, np.float64),
+        )
+
+    return price
+
+
+def _exact_rows(f: _Factors, sign: float, rows: np.ndarray, u, v, tol, k, cptr, cidx):
+    """Price whole rows in float64: violators, worst (candidates included) and margins."""
+    block = f.a[rows] @ f.b.T
+    fptr, fidx = f.forbidden_of(rows)
+    bptr, bidx = _sub_csr(cptr, cidx, rows)
+    local = np.arange(len(rows), dtype=np.int64)
+    cols, counts, w, mg = K.dense_price(block, sign, np.ascontiguousarray(u[rows]), v, tol, k, fptr, fidx, local, bptr, bidx)
+    r = rows[np.repeat(local, counts)]
+    c = cols[np.arange(k)[None, :] < counts[:, None]]
+    return r, c, f.values(r, c), w, mg
+
+
+def _completer(f: _Factors, sign: float, k: int):
+    """Good allowed pairs between unmatched participants (used when every participant must be matched)."""
+
+    def complete(lefts: np.ndarray, rights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lefts, rights = np.asarray(lefts, np.int64), np.asarray(rights, np.int64)
+        if len(lefts) == 0 or len(rights) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        kk = min(k, len(rights))
+        out_r, out_c = [], []
+        step = max(1, f.block_rows * f.m // max(len(rights), 1))
+        forbidden = set(zip(*(np.repeat(np.arange(f.n), np.diff(f.fptr)).tolist(), f.fidx.tolist()))) if f.n_forbidden else set()
+        for s in range(0, len(lefts), step):
+            rows = lefts[s:s + step]
+            cost = sign * (f.a[rows] @ f.b[rights].T)
+            best = np.argpartition(cost, kk - 1, axis=1)[:, :kk] if kk < len(rights) else np.broadcast_to(
+                np.arange(len(rights)), cost.shape
+            )
+            out_r.append(np.repeat(rows, best.shape[1]))
+            out_c.append(rights[best].ravel())
+        t = min(len(lefts), len(rights))
+        out_r.append(lefts[:t])
+        out_c.append(rights[:t])
+        r = np.concatenate(out_r)
+        c = np.concatenate(out_c)
+        if forbidden:
+            keep = np.array([(i, j) not in forbidden for i, j in zip(r.tolist(), c.tolist())], dtype=bool)
+            r, c = r[keep], c[keep]
+        return r, c, f.values(r, c)
+
+    return complete
+
+
+def _largest_score(f: _Factors) -> float:
+    """Largest |score| over all pairs (one pass of float64 blocks)."""
+    top = 0.0
+    for _, block in f.blocks(np.arange(f.n, dtype=np.int64), "scale", exact=True):
+        top = max(top, float(np.max(np.abs(block), initial=0.0)))
+    return top
+
+
+# ----------------------------------------------------------------------------------------------
+# The solver
+
+
+def solve_factors(
+    left_vectors: Any,
+    right_vectors: Any,
+    *,
+    weighting: Any = None,
+    bias_left: Any = None,
+    bias_right: Any = None,
+    maximize: bool = True,
+    forbidden: Any = None,
+    left_capacity: Any = 1,
+    right_capacity: Any = 1,
+    require_complete: bool = False,
+    k: int = 16,
+    max_block_bytes: int = 256 * 2**20,
+    progress: Progress | None = None,
+    dtype: Any = np.float32,
+) -> MatchResult:
+    """Exact matching when the scores are products of left and right vectors.
+
+    ``score(i, j) = left_vectors[i] @ weighting @ right_vectors[j] +
+    bias_left[i] + bias_right[j]``.  The ``n × m`` score matrix is never
+    built: candidates and the optimality check are computed in row blocks.
+
+    Parameters
+    ----------
+    left_vectors : array-like of shape (n_left, d)
+    right_vectors : array-like of shape (n_right, e)
+    weighting : None or array-like of shape (d, e)
+        A (possibly low-rank) learned weighting; None: the identity (``d == e``).
+    bias_left, bias_right : None or array-like of shape (n_left,) / (n_right,)
+        Added to every score of the participant.
+    maximize : bool, default True
+        Maximize the total score; False minimizes it.
+    forbidden : None or iterable of (left, right) pairs
+        Pairs that may not be matched (vetoes, conflicts, no common language),
+        skipped while candidates are searched and while pricing.
+    left_capacity, right_capacity : int or array-like of int, default 1
+        Partners per participant.  Both 1: one-to-one (shortest augmenting
+        paths with warm starts); otherwise the capacitated solver
+        (:func:`solve_capacitated`) on the candidate pairs.
+    require_complete : bool, default False
+        One-to-one only: every participant of the smaller side must be
+        matched (as in :func:`solve_assignment`).  False: a participant may
+        stay unmatched rather than lower the total.
+    k : int, default 8
+        Candidates per participant (per side; capacity + 4 at least when
+        capacitated).  More candidates mean fewer pricing rounds.
+    max_block_bytes : int, default 256 MiB
+        Largest block of scores held at once (float64 rows of ``n_right``
+        scores): bounds the memory beside the factors and candidates.  When
+        the whole product in ``dtype`` fits, it is computed once and reused
+        by the pricing rounds.
+    progress : callable or None
+        ``progress(stage, done, total)`` after every block; ``stage`` is
+        ``"candidates"``, ``"pricing"`` (one full or partial pass per
+        round) or ``"scale"``.
+    dtype : numpy.float32 or numpy.float64, default float32
+        Precision of the products used to *pick* candidates.  Pricing (the
+        certificate) and the objective are always computed in float64.
+
+    Returns
+    -------
+    MatchResult
+        ``solver`` ``"factors-jv+pricing"`` (one-to-one) or
+        ``"factors-<capacitated solver>+pricing"``; ``objective`` recomputed
+        in float64 from the factors; a :class:`DualCertificate` whose
+        ``pairs_checked`` is the number of allowed pairs of the full problem
+        (``n_left · n_right`` minus the forbidden ones), ``max_violation``
+        the largest violation of dual feasibility over all of them (0 up to
+        the tolerance ``1e-9 · max |score|``) and ``pricing_rounds`` the
+        passes over the full problem.  ``info`` holds ``candidates`` (pairs
+        in the final sparse problem), ``initial_candidates`` and
+        ``block_rows``.
+
+    Raises
+    ------
+    matching.errors.InvalidInput
+        Vectors that are not finite 2-D arrays, dimensions that do not fit,
+        biases or capacities of the wrong shape, forbidden pairs out of
+        range, ``k`` or ``max_block_bytes`` not positive, an unknown dtype.
+    matching.errors.Infeasible
+        ``require_complete`` and no matching covers the smaller side.
+
+    Notes
+    -----
+    Time is about two passes of ``n · m · d`` multiply-adds (candidates in
+    ``dtype``, a first pricing round in float64); later rounds price only
+    the left participants whose potential rose past the slack of their best
+    non-candidate pair.  Memory is the factors, the candidates and one block.
+
+    References
+    ----------
+    R. Jonker and A. Volgenant, "A shortest augmenting path algorithm for
+    dense and sparse linear assignment problems", Computing 38 (1987).
+    G. B. Dantzig and P. Wolfe, "Decomposition principle for linear
+    programs", Operations Research 8 (1960) (pricing columns of an implicit LP).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> left = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> right = np.array([[0.0, 2.0], [3.0, 0.0]])
+    >>> res = solve_factors(left, right)
+    >>> res.pairs.tolist(), res.objective, res.certificate.pairs_checked
+    ([[0, 1], [1, 0]], 5.0, 4)
+    """
+    start = perf_counter()
+    a, b = _factor_arrays(left_vectors, right_vectors, weighting, bias_left, bias_right)
+    n, m = len(a), len(b)
+    maximize = bool(maximize)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise invalid("k", k, f"expected a positive integer, got {k!r}")
+    if isinstance(max_block_bytes, bool) or not isinstance(max_block_bytes, (int, np.integer)) or max_block_bytes < 1:
+        raise invalid("max_block_bytes", max_block_bytes, f"expected a positive integer, got {max_block_bytes!r}")
+    try:
+        search_dtype = np.dtype(dtype)
+    except TypeError:
+        raise invalid("dtype", dtype, f"expected float32 or float64, got {dtype!r}") from None
+    if search_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise invalid("dtype", str(search_dtype), f"expected float32 or float64, got {search_dtype}")
+    if progress is not None and not callable(progress):
+        raise invalid("progress", type(progress).__name__, "expected a callable progress(stage, done, total) or None")
+    fpairs = pair_array(forbidden, (n, m), "forbidden")
+    lcap = bound_array(left_capacity, n, "left_capacity", default=1, unlimited=max(m, 0))
+    rcap = bound_array(right_capacity, m, "right_capacity", default=1, unlimited=max(n, 0))
+    one_to_one = bool(np.all(lcap == 1) and np.all(rcap == 1))
+    if require_complete and not one_to_one:
+        raise invalid("require_complete", True, "only supported for one-to-one matching (capacities 1)")
+    sign = -1.0 if maximize else 1.0
+    if n == 0 or m == 0:
+        cert = DualCertificate(np.zeros(n), np.zeros(m), 0.0, 0, 0)
+        return MatchResult(
+            np.zeros((0, 2), np.int64), 0.0, Status.OPTIMAL, "factors-jv+pricing", perf_counter() - start, (n, m),
+            maximize, cert, {"candidates": 0, "initial_candidates": 0, "block_rows": 0},
+        )
+    if one_to_one:
+        return _one_to_one(a, b, fpairs, sign, maximize, require_complete, int(k), int(max_block_bytes),
+                           progress, search_dtype, start)
+    return _capacitated(a, b, fpairs, sign, maximize, lcap, rcap, int(k), int(max_block_bytes),
+                        progress, search_dtype, start)
+
+
+def _one_to_one(a, b, fpairs, sign, maximize, require_complete, k, max_block_bytes, progress, search_dtype, start):
+    n, m = len(a), len(b)
+    transpose = n > m  # the warm-started pricing loop skips calm rows only when rows are the smaller side
+    if transpose:
+        a, b = b, a
+        fpairs = fpairs[:, ::-1]
+    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress)
+    k_col = max(2, k // 2)
+    rows, cols, vals = f.candidates(sign, k, k_col)
+    initial = len(rows)
+    scale = float(np.max(np.abs(vals), initial=0.0))
+    try:
+        pairs, left, right, info = _solve_with_pricing(
+            (f.n, f.m), rows, cols, vals, _pricer(f, sign, exact=f.a_search.dtype == np.float64),
+            maximize=maximize, require_complete=require_complete, scale=scale,
+            exact_scale=lambda: _largest_score(f), complete_pairs=_completer(f, sign, k),
+        )
+    except Infeasible as exc:
+        if transpose:
+            raise _swap_sides(exc) from None
+        raise
+    total = float(np.sum(f.values(pairs[:, 0], pairs[:, 1]))) if len(pairs) else 0.0
+    # complementary slackness and the potentials' signs, on the factors (as solve_assignment checks them)
+    slack = _slackness_violation(SimpleNamespace(shape=(f.n, f.m), values=f.values), pairs, left, right,
+                                 maximize, require_complete)
+    if transpose:
+        pairs = pairs[:, ::-1]
+        left, right = right, left
+    cert = DualCertificate(
+        left_potential=left, right_potential=right, max_violation=max(info["max_violation"], slack),
+        pairs_checked=info["pairs_checked"], pricing_rounds=info["pricing_rounds"],
+    )
+    return MatchResult(
+        pairs=pairs, objective=total, status=info["status"], solver="factors-jv+pricing",
+        wall_time=perf_counter() - start, shape=(n, m), maximize=maximize,
+        certificate=cert,
+        info={"candidates": info["candidates"], "initial_candidates": initial, "block_rows": f.block_rows,
+              "cold_restarts": info["cold_restarts"], "tolerance": _REL_TOL * (scale if scale > 0 else 1.0)},
+    )
+
+
+def _swap_sides(exc: Infeasible) -> Infeasible:
+    """The same infeasibility, told with left and right swapped back (the problem was solved transposed)."""
+    swap = {"left": "right", "right": "left"}
+    message = re.sub(r"\b(left|right)\b", lambda m: swap[m.group(1)], str(exc.args[0] if exc.args else exc))
+    culprits = [re.sub(r"\b(left|right)\b", lambda m: swap[m.group(1)], c) for c in getattr(exc, "culprits", [])]
+    out = Infeasible(message, culprits=culprits)
+    for name in ("unmatched", "hall_set", "partners"):
+        if hasattr(exc, name):
+            setattr(out, name, getattr(exc, name))
+    if hasattr(exc, "side"):
+        out.side = swap.get(exc.side, exc.side)
+    return out
+
+
+def _capacitated(a, b, fpairs, sign, maximize, lcap, rcap, k, max_block_bytes, progress, search_dtype, start):
+    n, m = len(a), len(b)
+    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress)
+    k_row = int(min(max(k, int(lcap.max()) + _EXTRA), m))
+    k_col = int(min(max(k // 2, int(rcap.max()) + _EXTRA), n))
+    rows, cols, vals = f.candidates(sign, k_row, k_col)
+    initial = len(rows)
+    price = _pricer(f, sign, exact=f.a_search.dtype == np.float64)
+    rounds = 0
+    per_row = _ADD_K
+    checked = 0
+    worst_seen = 0.0
+    while True:
+        scale = max(1.0, float(np.max(np.abs(vals), initial=0.0)))
+        tol = _CAP_TOL * scale
+        cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
+        cand.sum_duplicates()
+        res = solve_capacitated(cand, left_capacity=lcap, right_capacity=rcap, maximize=maximize)
+        p, q = res.certificate.left_potential, res.certificate.right_potential
+        cptr = cand.indptr.astype(np.int64)
+        cidx = cand.indices.astype(np.int64)
+        found = price(p, q, tol, None, (cptr, cidx), per_row)
+        rounds += 1
+        checked = found.pairs_checked
+        # the kernel's per-row worst also counts candidate pairs, whose reduced cost may be positive
+        # when matched: measure the violation on the non-candidate pairs it returned instead
+        if len(found.rows):
+            viol = -sign * (found.scores - p[found.rows] - q[found.cols])
+            worst_seen = float(np.max(viol, initial=0.0))
+            bad = viol > tol
+        else:
+            worst_seen, bad = 0.0, np.zeros(0, bool)
+        if not bad.any() or rounds >= _MAX_CAP_ROUNDS:
+            break
+        rows = np.concatenate([rows, found.rows[bad]])
+        cols = np.concatenate([cols, found.cols[bad]])
+        vals = np.concatenate([vals, found.scores[bad]])
+        per_row = min(per_row * 2, _ADD_K_MAX)
+    status = Status.OPTIMAL if not bad.any() else Status.FEASIBLE
+    pairs = res.pairs
+    total = float(np.sum(f.values(pairs[:, 0], pairs[:, 1]))) if len(pairs) else 0.0
+    cert = DualCertificate(
+        left_potential=p, right_potential=q,
+        max_violation=max(res.certificate.max_violation, worst_seen), pairs_checked=checked, pricing_rounds=rounds,
+    )
+    return MatchResult(
+        pairs=pairs, objective=total, status=status, solver=f"factors-{res.solver}",
+        wall_time=perf_counter() - start, shape=(n, m), maximize=maximize, certificate=cert,
+        info={"candidates": int(cand.nnz), "initial_candidates": initial, "block_rows": f.block_rows,
+              "dual_bound": res.info["dual_bound"], "tolerance": tol},
+    )

@@ -1,0 +1,116 @@
+"""Compiled kernel of :mod:`._factors`: top-k candidates of score blocks, with column state kept across blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["block_top_k"]
+
+_B = 256
+
+
+@njit(cache=True)
+def _heap_push(keys, idx, off, size, k, key, j):
+    """Max-heap of the ``k`` smallest keys in ``keys[off:off+k]``; returns the new size."""
+    if size < k:
+        p = size
+        size += 1
+        while p > 0:
+            parent = (p - 1) // 2
+            if keys[off + parent] >= key:
+                break
+            keys[off + p] = keys[off + parent]
+            idx[off + p] = idx[off + parent]
+            p = parent
+        keys[off + p] = key
+        idx[off + p] = j
+        return size
+    if key >= keys[off]:
+        return size
+    p = 0
+    while True:
+        child = 2 * p + 1
+        if child >= k:
+            break
+        if child + 1 < k and keys[off + child + 1] > keys[off + child]:
+            child += 1
+        if keys[off + child] <= key:
+            break
+        keys[off + p] = keys[off + child]
+        idx[off + p] = idx[off + child]
+        p = child
+    keys[off + p] = key
+    idx[off + p] = j
+    return size
+
+
+@njit(cache=True, fastmath=True)
+def _chunk_scan(row, sign, cthr, cmin, chit):
+    """Per chunk of ``_B`` columns: the smallest cost, and the smallest cost minus its column's threshold."""
+    m = row.shape[0]
+    for q in range(cmin.shape[0]):
+        lo = np.inf
+        lo_col = np.inf
+        for j in range(q * _B, min(q * _B + _B, m)):
+            c = sign * row[j]
+            lo = min(lo, c)
+            lo_col = min(lo_col, c - cthr[j])
+        cmin[q] = lo
+        chit[q] = lo_col
+
+
+@njit(cache=True)
+def block_top_k(block, sign, first_row, k_row, row_keys, row_idx, row_size, col_keys, col_idx, col_size, k_col, fptr, fidx):
+    """Fold a block of scores (rows ``first_row ...``) into the running top-k of every row and column.
+
+    Costs are ``sign * block``; smaller is better.  Row heaps ``row_keys /
+    row_idx`` (``k_row`` per row of the whole problem) and column heaps
+    ``col_keys / col_idx`` (``k_col`` per column) with their sizes are
+    updated in place; forbidden pairs of block row ``t`` are
+    ``fidx[fptr[t]:fptr[t+1]]`` (sorted).  Every row is scanned once in
+    chunks: a vectorized pass finds each chunk's smallest cost, the
+    ``k_row``-th smallest chunk minimum bounds the row's ``k_row``-th
+    smallest cost, and only chunks that may hold a row or column candidate
+    are read again one by one.
+    """
+    b, m = block.shape
+    nq = (m + _B - 1) // _B
+    cthr = np.empty(m)
+    for j in range(m):
+        cthr[j] = col_keys[j * k_col] if col_size[j] == k_col else np.inf
+    cmin = np.empty(nq)
+    chit = np.empty(nq)
+    for t in range(b):
+        i = first_row + t
+        row = block[t]
+        off = i * k_row
+        size = row_size[i]
+        fp = fptr[t]
+        fe = fptr[t + 1]
+        _chunk_scan(row, sign, cthr, cmin, chit)
+        bound = np.inf
+        if fe == fp and nq >= k_row:
+            bound = np.sort(cmin)[k_row - 1]
+        rthr = min(bound, row_keys[off]) if size == k_row else bound
+        for q in range(nq):
+            if cmin[q] > rthr and chit[q] >= 0.0:
+                continue
+            for j in range(q * _B, min(q * _B + _B, m)):
+                c = sign * row[j]
+                if c <= rthr or c < cthr[j]:
+                    if fp < fe:
+                        while fp < fe and fidx[fp] < j:
+                            fp += 1
+                        if fp < fe and fidx[fp] == j:
+                            continue
+                    if c <= rthr and (size < k_row or c < row_keys[off]):
+                        size = _heap_push(row_keys, row_idx, off, size, k_row, c, j)
+                        if size == k_row:
+                            rthr = min(bound, row_keys[off])
+                    if c < cthr[j]:
+                        cs = _heap_push(col_keys, col_idx, j * k_col, col_size[j], k_col, c, i)
+                        col_size[j] = cs
+                        if cs == k_col:
+                            cthr[j] = col_keys[j * k_col]
+        row_size[i] = size

@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venvs", default="out/bench/venvs", help="peer virtualenvs")
     parser.add_argument("--out", default="out/bench/large.json")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--quick", action="store_true", help="n = 2,000 and 8,000 only, compared at 2,000")
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -242,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         report = solve_ours(args.worker, args.dim, args.seed, args.max_block_mb, args.k, not args.no_progress)
         Path(args.worker_out).write_text(json.dumps(report))
         return 0
+    if args.quick:
+        args.sizes, args.compare_n = "2000,8000", 2000
     args.lapx = tuple(m for m in args.lapx.split(",") if m)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     log = lambda message: print(message, flush=True)  # noqa: E731

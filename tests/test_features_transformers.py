@@ -166,7 +166,7 @@ def test_text_svd_is_unit_norm_and_close_to_exact():
 
 def test_tags_rarity_and_related_credit():
     X = [{"offers": ("saas",)}, {"offers": ("saas",)}, {"offers": ("saas", "water-treatment")}, {"seeks": ("package-design",)}]
-    v = TagVectorizer("offers").fit(X)
+    v = TagVectorizer("offers", order_decay=1.0).fit(X)
     idf = dict(zip(v.vocabulary_, v.idf_))
     assert idf["water-treatment"] > idf["saas"]
     row = v.transform([X[2]])[0]
@@ -177,9 +177,21 @@ def test_tags_rarity_and_related_credit():
     assert related[v.vocabulary_["saas"]] == 0.0
 
 
+def test_tags_order_decay_weights_later_tags_less():
+    X = [{"offers": ("saas", "ai", "iot")}, {"offers": ("iot", "ai", "saas")}]
+    v = TagVectorizer("offers", idf=False, norm=None, order_decay=0.5).fit(X)
+    rows = v.transform(X)
+    cols = [v.vocabulary_[t] for t in ("saas", "ai", "iot")]
+    np.testing.assert_allclose(rows[0, cols], [1.0, 0.5, 0.25])
+    np.testing.assert_allclose(rows[1, cols], [0.25, 0.5, 1.0])
+    flat = TagVectorizer("offers", idf=False, norm=None, order_decay=1.0).fit(X).transform(X)
+    np.testing.assert_allclose(flat[0], flat[1])
+
+
 @pytest.mark.parametrize(
     "params, message",
-    [({"field": "wants"}, "field must be 'offers' or 'seeks'"), ({"norm": "l3"}, "norm must be"), ({"related": 1.0}, "related must be in")],
+    [({"field": "wants"}, "field must be 'offers' or 'seeks'"), ({"norm": "l3"}, "norm must be"), ({"related": 1.0}, "related must be in"),
+     ({"order_decay": 0.0}, "order_decay must be in"), ({"order_decay": 1.5}, "order_decay must be in")],
 )
 def test_tags_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):

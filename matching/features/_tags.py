@@ -36,6 +36,14 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
         each tag's entry is at least ``related`` times the largest entry of
         a tag of its theme): a designer offering "graphic-design" partly
         answers a search for "package-design".
+    order_decay : float, default=1.0
+        Weight in (0, 1] of a tag's position in the participant's list: the
+        ``k``-th tag (from 0) counts ``order_decay ** k`` times its rarity,
+        reading the list as "main need first" (profiles keep the order the
+        participant gave).  1 (the default) ignores the order: a programme
+        whose forms ask for needs in order of priority can lower it (0.6
+        raised the learned ROC-AUC on the synthetic presets, whose
+        generator lists the strongest tags first).
 
     Attributes
     ----------
@@ -49,11 +57,13 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
     gives its pairs the component's neutral value).
     """
 
-    def __init__(self, field: str = "offers", *, idf: bool = True, norm: str | None = "l2", related: float = 0.0):
+    def __init__(self, field: str = "offers", *, idf: bool = True, norm: str | None = "l2", related: float = 0.0,
+                 order_decay: float = 1.0):
         self.field = field
         self.idf = idf
         self.norm = norm
         self.related = related
+        self.order_decay = order_decay
 
     def fit(self, X: Iterable[Any], y: Any = None) -> "TagVectorizer":
         """Learn the tag vocabulary and rarity weights from ``X`` (both sides together)."""
@@ -63,6 +73,8 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
             raise ValueError(f"norm must be 'l2', 'l1' or None, got {self.norm!r}")
         if not 0 <= self.related < 1:
             raise ValueError(f"related must be in [0, 1), got {self.related!r}")
+        if not 0 < self.order_decay <= 1:
+            raise ValueError(f"order_decay must be in (0, 1], got {self.order_decay!r}")
         records = feature_view(X)
         names = sorted(set(vocab.TAGS) | {t for r in records for t in (*r["offers"], *r["seeks"])})
         self.vocabulary_ = {name: i for i, name in enumerate(names)}
@@ -83,10 +95,10 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
         records = feature_view(X)
         out = np.zeros((len(records), len(self.vocabulary_)))
         for i, r in enumerate(records):
-            for t in r[self.field]:
+            for k, t in enumerate(r[self.field]):
                 if t not in self.vocabulary_:
                     raise ValueError(f"participant #{i + 1}: tag {t!r} was not seen when the vectorizer was fitted")
-                out[i, self.vocabulary_[t]] = self.idf_[self.vocabulary_[t]]
+                out[i, self.vocabulary_[t]] = self.idf_[self.vocabulary_[t]] * self.order_decay**k
         if self.related > 0 and out.size:
             n_themes = int(self.themes_.max()) + 1
             best = np.zeros((len(records), n_themes))

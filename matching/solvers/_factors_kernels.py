@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._heap import push_max, replace_max
+
 __all__ = ["block_top_k"]
 
 _B = 256
@@ -14,34 +16,9 @@ _B = 256
 def _heap_push(keys, idx, off, size, k, key, j):
     """Max-heap of the ``k`` smallest keys in ``keys[off:off+k]``; returns the new size."""
     if size < k:
-        p = size
-        size += 1
-        while p > 0:
-            parent = (p - 1) // 2
-            if keys[off + parent] >= key:
-                break
-            keys[off + p] = keys[off + parent]
-            idx[off + p] = idx[off + parent]
-            p = parent
-        keys[off + p] = key
-        idx[off + p] = j
-        return size
-    if key >= keys[off]:
-        return size
-    p = 0
-    while True:
-        child = 2 * p + 1
-        if child >= k:
-            break
-        if child + 1 < k and keys[off + child + 1] > keys[off + child]:
-            child += 1
-        if keys[off + child] <= key:
-            break
-        keys[off + p] = keys[off + child]
-        idx[off + p] = idx[off + child]
-        p = child
-    keys[off + p] = key
-    idx[off + p] = j
+        return push_max(keys, idx, off, size, key, j)
+    if key < keys[off]:
+        replace_max(keys, idx, off, size, key, j)
     return size
 
 

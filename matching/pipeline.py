@@ -298,14 +298,10 @@ def _with_ids(exc: Infeasible, problem: RoundProblem) -> Infeasible:
 
 
 def _ranks(scores: np.ndarray, forbidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank (1 = best) of every right partner in each left list, and vice versa."""
+    """Rank (1 = best, ties by index) of every right partner in each left list, and vice versa."""
     masked = np.where(forbidden, -np.inf, scores)
-    left_rank = np.empty(scores.shape, dtype=np.int64)
-    order = np.argsort(-masked, axis=1, kind="stable")
-    np.put_along_axis(left_rank, order, np.arange(1, scores.shape[1] + 1)[None, :].repeat(scores.shape[0], 0), axis=1)
-    right_rank = np.empty(scores.shape, dtype=np.int64)
-    order = np.argsort(-masked, axis=0, kind="stable")
-    np.put_along_axis(right_rank, order, np.arange(1, scores.shape[0] + 1)[:, None].repeat(scores.shape[1], 1), axis=0)
+    left_rank = np.argsort(np.argsort(-masked, axis=1, kind="stable"), axis=1, kind="stable") + 1
+    right_rank = np.argsort(np.argsort(-masked, axis=0, kind="stable"), axis=0, kind="stable") + 1
     return left_rank, right_rank
 
 

@@ -103,7 +103,7 @@ def _against_truth(match: Any, synthetic: Any) -> dict[str, float]:
     problem = match.problem
     li = truth.left_index([p.id for p in problem.left])
     rj = truth.right_index([p.id for p in problem.right])
-    good = truth.is_good(li[:, None], rj[None, :]) if False else truth.compatibility(li, rj) >= truth.threshold
+    good = truth.compatibility(li, rj) >= truth.threshold
     allowed = ~problem.forbidden
     pairs = match.result.pairs
     figures = {

@@ -68,7 +68,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._blocks import block_ranges, square_blocks, update_topk
+from ._blocks import block_ranges, square_blocks
+from ._topk_kernel import fold_block, heaps_to_lists
 from ._geo import RegionEncoder
 from ._industry import IndustryEncoder
 from ._language import LanguageEncoder
@@ -857,23 +858,26 @@ class Scorer(BaseEstimator):
         n_left, n_right = self.n_left_, self.n_right_
         want_rows, want_cols = direction in ("left", "both"), direction in ("right", "both")
         kr, kc = min(k, n_right), min(k, n_left)
-        row_vals = np.full((n_left, kr), -np.inf, dtype)
-        row_idx = np.full((n_left, kr), n_right, np.int64)
-        col_vals = np.full((n_right, kc), -np.inf, dtype)
-        col_idx = np.full((n_right, kc), n_left, np.int64)
+        # running heaps of negated scores (compiled); 0 rows when a direction is not wanted
+        row_keys = np.empty((n_left if want_rows else 0, kr))
+        row_heap = np.empty(row_keys.shape, np.int64)
+        row_size = np.zeros(len(row_keys), np.int64)
+        col_keys = np.empty((n_right if want_cols else 0, kc))
+        col_heap = np.empty(col_keys.shape, np.int64)
+        col_size = np.zeros(len(col_keys), np.int64)
         total, done = n_left * n_right, 0
         # Blocks run over the canonical order and candidates are kept by canonical
         # rank, so the result (ties included) does not depend on the input order.
         for rows, cols in square_blocks(n_left, n_right, int(max_block_cells or self.max_block_cells)):
             scores = self._block_c(rows, cols)
             np.copyto(scores, -np.inf, where=self._mask_block_c(rows, cols))
-            if want_rows:
-                update_topk(scores, rows.start, cols.start, row_vals, row_idx)
-            if want_cols:
-                update_topk(scores, rows.start, cols.start, col_vals, col_idx, by_column=True)
+            fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
+                       want_rows, want_cols)
             done += (rows.stop - rows.start) * (cols.stop - cols.start)
             if progress is not None:
                 progress(done, total)
+        row_vals, row_idx = heaps_to_lists(row_keys, row_heap, row_size, dtype, n_right)
+        col_vals, col_idx = heaps_to_lists(col_keys, col_heap, col_size, dtype, n_left)
         pieces_i, pieces_j, pieces_v = [], [], []
         if want_rows:
             keep = np.isfinite(row_vals)

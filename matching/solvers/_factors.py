@@ -19,6 +19,13 @@ only
    potentials then prove optimality on the full problem (LP duality), and
    the :class:`DualCertificate` says how many pairs were checked, the
    largest violation found and the rounds of pricing.
+
+Capacities, minimums (``left_min`` / ``right_min``) and required pairs go to
+the capacitated solver on the candidates (required pairs always among them;
+candidates widened when the minimums need partners outside them), priced
+the same way.  ``max_block_bytes`` bounds the score block held at once and
+``progress(stage, done, total)`` reports every block (the CLI's
+``matching match-factors`` draws it as a progress bar).
 """
 
 from __future__ import annotations
@@ -32,10 +39,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import Infeasible
-from ._assignment import _REL_TOL, K, Violations, _slackness_violation, _solve_with_pricing
+from ._assignment import _REL_TOL, K, Violations, _few_ties, _slackness_violation, _solve_with_pricing
 from . import _factors_kernels as FK
 from ._capacitated import solve_capacitated
-from ._constraints import bound_array, invalid, pair_array
+from ._constraints import bound_array, check_min_le_max, invalid, pair_array
 from ._result import DualCertificate, MatchResult, Status
 
 __all__ = ["solve_factors"]
@@ -165,12 +172,10 @@ class _Factors:
 
     def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Exact (float64) scores of the pairs ``(rows[t], cols[t])``."""
-        rows = np.asarray(rows, dtype=np.int64)
-        cols = np.asarray(cols, dtype=np.int64)
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        cols = np.ascontiguousarray(cols, dtype=np.int64)
         out = np.empty(len(rows))
-        step = 1 << 16
-        for s in range(0, len(rows), step):
-            out[s:s + step] = np.einsum("ij,ij->i", self.a[rows[s:s + step]], self.b[cols[s:s + step]])
+        FK.pair_dots(self.a, self.b, rows, cols, out)
         return out
 
     def blocks(self, rows: np.ndarray, stage: str, exact: bool):
@@ -226,14 +231,15 @@ class _Factors:
         for chunk, block in self.blocks(everyone, "candidates", exact=False):
             fptr, fidx = self.forbidden_of(chunk)
             FK.block_top_k(
-                block, sign, int(chunk[0]), k_row, row_keys, row_idx, row_size, col_keys, col_idx, col_size, k_col,
+                block, block.dtype.type(sign), int(chunk[0]), k_row, row_keys, row_idx, row_size, col_keys, col_idx, col_size, k_col,
                 fptr, fidx,
             )
         row_mask = np.arange(k_row)[None, :] < row_size[:, None]
         col_mask = np.arange(k_col)[None, :] < col_size[:, None]
         rows = np.concatenate([np.repeat(everyone, row_size), col_idx.reshape(m, k_col)[col_mask]])
         cols = np.concatenate([row_idx.reshape(n, k_row)[row_mask], np.repeat(np.arange(m, dtype=np.int64), col_size)])
-        keys = np.unique(rows * m + cols)
+        keys = np.sort(rows * m + cols)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
         rows, cols = keys // m, keys % m
         return rows, cols, self.values(rows, cols)
 
@@ -398,6 +404,9 @@ def solve_factors(
     forbidden: Any = None,
     left_capacity: Any = 1,
     right_capacity: Any = 1,
+    left_min: Any = None,
+    right_min: Any = None,
+    required: Any = None,
     require_complete: bool = False,
     k: int = 16,
     max_block_bytes: int = 256 * 2**20,
@@ -424,14 +433,27 @@ def solve_factors(
         Pairs that may not be matched (vetoes, conflicts, no common language),
         skipped while candidates are searched and while pricing.
     left_capacity, right_capacity : int or array-like of int, default 1
-        Partners per participant.  Both 1: one-to-one (shortest augmenting
-        paths with warm starts); otherwise the capacitated solver
-        (:func:`solve_capacitated`) on the candidate pairs.
+        Partners per participant.  Both 1 (and no minimums nor required
+        pairs): one-to-one (shortest augmenting paths with warm starts);
+        otherwise the capacitated solver (:func:`solve_capacitated`: a
+        min-cost flow, or the HiGHS LP when there are minimums) on the
+        candidate pairs, priced against its duals like the one-to-one path.
+    left_min, right_min : None, int or array-like of int
+        Smallest number of partners per participant (default 0; at most the
+        capacity), as in :func:`solve_capacitated`.  The candidate problem
+        may lack a feasible matching while the full problem has one: the
+        candidates per participant are then doubled until it is feasible
+        (at worst every allowed pair, i.e. the full problem, is held as a
+        sparse problem, which only happens when the minimums are
+        nearly infeasible).
+    required : None or iterable of (left, right) pairs
+        Pairs that must be matched (fixed by the organizer); always among
+        the candidates.  A required pair may not be forbidden.
     require_complete : bool, default False
         One-to-one only: every participant of the smaller side must be
         matched (as in :func:`solve_assignment`).  False: a participant may
         stay unmatched rather than lower the total.
-    k : int, default 8
+    k : int, default 16
         Candidates per participant (per side; capacity + 4 at least when
         capacitated).  More candidates mean fewer pricing rounds.
     max_block_bytes : int, default 256 MiB
@@ -468,7 +490,9 @@ def solve_factors(
         biases or capacities of the wrong shape, forbidden pairs out of
         range, ``k`` or ``max_block_bytes`` not positive, an unknown dtype.
     matching.errors.Infeasible
-        ``require_complete`` and no matching covers the smaller side.
+        ``require_complete`` and no matching covers the smaller side; or the
+        minimums, capacities and required pairs admit no matching (the
+        message names the participants, see :func:`solve_capacitated`).
 
     Notes
     -----
@@ -512,9 +536,23 @@ def solve_factors(
     fpairs = pair_array(forbidden, (n, m), "forbidden")
     lcap = bound_array(left_capacity, n, "left_capacity", default=1, unlimited=max(m, 0))
     rcap = bound_array(right_capacity, m, "right_capacity", default=1, unlimited=max(n, 0))
-    one_to_one = bool(np.all(lcap == 1) and np.all(rcap == 1))
+    lmin = bound_array(left_min, n, "left_min", default=0, unlimited=-1)
+    rmin = bound_array(right_min, m, "right_min", default=0, unlimited=-1)
+    check_min_le_max(lmin, lcap, "left_min", "left_capacity")
+    check_min_le_max(rmin, rcap, "right_min", "right_capacity")
+    rpairs = pair_array(required, (n, m), "required")
+    if len(rpairs) and len(fpairs):
+        clash = np.intersect1d(rpairs[:, 0] * m + rpairs[:, 1], fpairs[:, 0] * m + fpairs[:, 1])
+        if len(clash):
+            i, j = int(clash[0] // m), int(clash[0] % m)
+            raise invalid("required", (i, j), f"required pair ({i}, {j}) is forbidden")
+    one_to_one = bool(np.all(lcap == 1) and np.all(rcap == 1) and not lmin.any() and not rmin.any() and not len(rpairs))
     if require_complete and not one_to_one:
-        raise invalid("require_complete", True, "only supported for one-to-one matching (capacities 1)")
+        raise invalid(
+            "require_complete", True,
+            "only supported for one-to-one matching (capacities 1, no minimums or required pairs); "
+            "use left_min / right_min instead",
+        )
     sign = -1.0 if maximize else 1.0
     if n == 0 or m == 0:
         cert = DualCertificate(np.zeros(n), np.zeros(m), 0.0, 0, 0)
@@ -525,7 +563,7 @@ def solve_factors(
     if one_to_one:
         return _one_to_one(a, b, fpairs, sign, maximize, require_complete, int(k), int(max_block_bytes),
                            progress, search_dtype, start)
-    return _capacitated(a, b, fpairs, sign, maximize, lcap, rcap, int(k), int(max_block_bytes),
+    return _capacitated(a, b, fpairs, sign, maximize, (lcap, rcap, lmin, rmin, rpairs), int(k), int(max_block_bytes),
                         progress, search_dtype, start)
 
 
@@ -545,6 +583,7 @@ def _one_to_one(a, b, fpairs, sign, maximize, require_complete, k, max_block_byt
             (f.n, f.m), rows, cols, vals, _pricer(f, sign, exact=f.a_search.dtype == np.float64),
             maximize=maximize, require_complete=require_complete, scale=scale,
             exact_scale=lambda: _largest_score(f), complete_pairs=_completer(f, sign, k),
+            auction=_few_ties(vals),
         )
     except Infeasible as exc:
         if transpose:
@@ -584,12 +623,35 @@ def _swap_sides(exc: Infeasible) -> Infeasible:
     return out
 
 
-def _capacitated(a, b, fpairs, sign, maximize, lcap, rcap, k, max_block_bytes, progress, search_dtype, start):
+def _with_pairs(rows, cols, vals, extra: np.ndarray, f: "_Factors"):
+    """The candidates plus the pairs ``extra`` (k×2) with their exact scores, without duplicates."""
+    if len(extra) == 0:
+        return rows, cols, vals
+    keys = rows * f.m + cols
+    new = extra[~np.isin(extra[:, 0] * f.m + extra[:, 1], keys)]
+    return (np.concatenate([rows, new[:, 0]]), np.concatenate([cols, new[:, 1]]),
+            np.concatenate([vals, f.values(new[:, 0], new[:, 1])]))
+
+
+def _capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start):
+    lcap, rcap, lmin, rmin, rpairs = bounds
     n, m = len(a), len(b)
     f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress)
     k_row = int(min(max(k, int(lcap.max()) + _EXTRA), m))
     k_col = int(min(max(k // 2, int(rcap.max()) + _EXTRA), n))
-    rows, cols, vals = f.candidates(sign, k_row, k_col)
+    constraints = dict(left_capacity=lcap, right_capacity=rcap, left_min=lmin, right_min=rmin, maximize=maximize)
+    while True:
+        rows, cols, vals = _with_pairs(*f.candidates(sign, k_row, k_col), rpairs, f)
+        cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
+        cand.sum_duplicates()
+        try:
+            res = solve_capacitated(cand, required=rpairs, **constraints)
+            break
+        except Infeasible:
+            # the minimums may need partners outside the candidates: widen them (at worst to every pair)
+            if (k_row >= m and k_col >= n) or not (lmin.any() or rmin.any()):
+                raise
+            k_row, k_col = min(2 * k_row, m), min(2 * k_col, n)
     initial = len(rows)
     price = _pricer(f, sign, exact=f.a_search.dtype == np.float64)
     rounds = 0
@@ -599,9 +661,10 @@ def _capacitated(a, b, fpairs, sign, maximize, lcap, rcap, k, max_block_bytes, p
     while True:
         scale = max(1.0, float(np.max(np.abs(vals), initial=0.0)))
         tol = _CAP_TOL * scale
-        cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
-        cand.sum_duplicates()
-        res = solve_capacitated(cand, left_capacity=lcap, right_capacity=rcap, maximize=maximize)
+        if rounds:
+            cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
+            cand.sum_duplicates()
+            res = solve_capacitated(cand, required=rpairs, **constraints)
         p, q = res.certificate.left_potential, res.certificate.right_potential
         cptr = cand.indptr.astype(np.int64)
         cidx = cand.indices.astype(np.int64)

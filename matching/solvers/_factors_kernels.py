@@ -7,9 +7,9 @@ from numba import njit
 
 from ._heap import push_max, replace_max
 
-__all__ = ["block_top_k"]
+__all__ = ["block_top_k", "pair_dots"]
 
-_B = 256
+_B = 64
 
 
 @njit(cache=True)
@@ -23,12 +23,14 @@ def _heap_push(keys, idx, off, size, k, key, j):
 
 
 @njit(cache=True, fastmath=True)
-def _chunk_scan(row, sign, cthr, cmin, chit):
-    """Per chunk of ``_B`` columns: the smallest cost, and the smallest cost minus its column's threshold."""
+def _chunk_scan(row, sign, cthr, cmin, chit, inf):
+    """Per chunk of ``_B`` columns: the smallest cost, and the smallest cost minus its column's threshold.
+
+    ``inf`` is infinity in the row's dtype (the scan then runs in that dtype)."""
     m = row.shape[0]
     for q in range(cmin.shape[0]):
-        lo = np.inf
-        lo_col = np.inf
+        lo = inf
+        lo_col = inf
         for j in range(q * _B, min(q * _B + _B, m)):
             c = sign * row[j]
             lo = min(lo, c)
@@ -53,11 +55,14 @@ def block_top_k(block, sign, first_row, k_row, row_keys, row_idx, row_size, col_
     """
     b, m = block.shape
     nq = (m + _B - 1) // _B
-    cthr = np.empty(m)
+    # thresholds in the block's dtype: the keys are costs read from blocks of that dtype, so exact
+    cthr = np.empty(m, block.dtype)
     for j in range(m):
         cthr[j] = col_keys[j * k_col] if col_size[j] == k_col else np.inf
-    cmin = np.empty(nq)
-    chit = np.empty(nq)
+    cmin = np.empty(nq, block.dtype)
+    chit = np.empty(nq, block.dtype)
+    inf = cthr[:1].copy()
+    inf[0] = np.inf
     for t in range(b):
         i = first_row + t
         row = block[t]
@@ -65,7 +70,7 @@ def block_top_k(block, sign, first_row, k_row, row_keys, row_idx, row_size, col_
         size = row_size[i]
         fp = fptr[t]
         fe = fptr[t + 1]
-        _chunk_scan(row, sign, cthr, cmin, chit)
+        _chunk_scan(row, sign, cthr, cmin, chit, inf[0])
         bound = np.inf
         if fe == fp and nq >= k_row:
             bound = np.sort(cmin)[k_row - 1]
@@ -91,3 +96,16 @@ def block_top_k(block, sign, first_row, k_row, row_keys, row_idx, row_size, col_
                         if cs == k_col:
                             cthr[j] = col_keys[j * k_col]
         row_size[i] = size
+
+
+@njit(cache=True)
+def pair_dots(a, b, rows, cols, out):  # pragma: no cover - compiled
+    """``out[t] = a[rows[t]] @ b[cols[t]]`` in float64, without gathering the rows (the factors stay in cache)."""
+    d = a.shape[1]
+    for t in range(rows.shape[0]):
+        i = rows[t]
+        j = cols[t]
+        acc = 0.0
+        for q in range(d):
+            acc += a[i, q] * b[j, q]
+        out[t] = acc

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = ("solvers", "large", "scoring", "timetable")
+BENCHMARKS = ("solvers", "large", "scoring", "timetable", "quality")
 
 
 def main(argv: list[str] | None = None) -> int:

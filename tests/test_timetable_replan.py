@@ -55,6 +55,9 @@ def test_replan_keeps_held_and_locked_meetings(seed: int, now: int, keep_future:
     for m in new.meetings:
         if m.slot >= now:
             assert m.left not in gone_left and m.right not in gone_right
+    # A no-show's unplaced meetings say so; nobody else's do.
+    for u in new.unplaced:
+        assert (u.reason == "no-show") == (u.left in gone_left or u.right in gone_right)
     # Changes are exactly the difference between the two timetables.
     before = {(m.left, m.right): m for m in timetable.meetings}
     expected = {pair for pair in set(before) | set(after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal
 
@@ -156,6 +157,13 @@ def replan(timetable: Timetable, *, no_shows: Iterable[Any] = (), now_slot: int,
         locked=tuple(keep), first_slot=now_slot, left_min=0, right_min=0,
     )
     new_timetable = plan_timetable(fresh, method=method, time_limit=time_limit, **options)
+    # A no-show's meetings are not placed because they cannot happen, not for want of a slot.
+    unplaced = tuple(
+        dataclasses.replace(u, reason="no-show") if u.left in gone_left or u.right in gone_right else u
+        for u in new_timetable.unplaced
+    )
+    if unplaced != new_timetable.unplaced:
+        new_timetable = dataclasses.replace(new_timetable, unplaced=unplaced)
 
     before = {(m.left, m.right): m for m in timetable.meetings}
     after = {(m.left, m.right): m for m in new_timetable.meetings}

@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv run demo test bench clean
+.PHONY: venv system-deps run demo test bench bench-quality clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,18 +18,25 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Until the HTTP service lands, `make run` runs the demo pipeline.
+# Debian packages the browser tests need (Chromium); a no-op when present.
+system-deps:
+	@bash .ci/system-deps
+
+# The service on 127.0.0.1:8000, SQLite under ./var, a demo event when empty.
 run: venv
-	$(BIN)/matching demo --out out/demo
+	$(BIN)/python -m api --host 127.0.0.1 --port 8000
 
 demo: venv
 	$(BIN)/matching demo --out out/demo
 
-test: venv
+test: venv system-deps
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+bench-quality: venv
+	$(BIN)/python -m benchmarks.quality $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build var *.egg-info

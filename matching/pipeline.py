@@ -47,6 +47,7 @@ from .solvers import DualCertificate
 
 __all__ = [
     "OBJECTIVES",
+    "EXACT_OBJECTIVES",
     "RoundProblem",
     "RoundMatch",
     "VerificationFailed",
@@ -200,6 +201,9 @@ def _random(problem: RoundProblem, seed: int) -> MatchResult:
     return random_matching(problem.scores, seed=seed, forbidden=problem.forbidden, left_capacity=problem.left_capacity, right_capacity=problem.right_capacity)
 
 
+#: The objectives that keep must pairs (pins); the others are baselines or stability, which ignore them.
+EXACT_OBJECTIVES = ("max-total", "fair")
+
 #: Objective name (``Round.objective``) → how to solve it.  Unknown names raise.
 OBJECTIVES: Mapping[str, Callable[[RoundProblem, int], MatchResult]] = MappingProxyType(
     {
@@ -262,7 +266,9 @@ def match_round(
     Raises
     ------
     InvalidInput
-        Unknown objective (the message lists the known ones) or round.
+        Unknown objective (the message lists the known ones) or round, or
+        must pairs with an objective that cannot keep them (stable, greedy,
+        random: see :data:`EXACT_OBJECTIVES`).
     Infeasible
         The round's bounds or must pairs cannot all hold; the message names
         the participants (by id) in conflict.
@@ -273,6 +279,9 @@ def match_round(
     if name not in OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"unknown objective; expected one of {sorted(OBJECTIVES)}")])
     problem = prepare_round(event, round_index, weights=weights)
+    if len(problem.required) and name not in EXACT_OBJECTIVES:
+        raise InvalidInput([FieldError("objective", name, f"the round has {len(problem.required)} must pair(s) (pins), which only "
+                                       f"{' and '.join(EXACT_OBJECTIVES)} keep; choose one of those or remove the pins")])
     try:
         result = OBJECTIVES[name](problem, seed)
     except Infeasible as exc:

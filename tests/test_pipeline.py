@@ -15,7 +15,7 @@ from matching.cli import main
 from matching.errors import Infeasible, InvalidInput
 from matching.io import load_event
 from matching.model import CapacityRange, Event, Participant, Programme, Round
-from matching.pipeline import OBJECTIVES, match_round, prepare_round
+from matching.pipeline import EXACT_OBJECTIVES, OBJECTIVES, match_round, prepare_round
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +106,17 @@ def test_must_pair_is_kept() -> None:
     match = match_round(_event(rnd, _people()))
     matched = {(match.problem.left[i].id, match.problem.right[j].id) for i, j in match.result.pairs.tolist()}
     assert ("s3", "t1") in matched
+
+
+@pytest.mark.parametrize("objective", ["max-total", "fair", "stable", "greedy", "random"])
+def test_must_pairs_are_kept_or_the_objective_is_refused(objective: str) -> None:
+    event = _event(_round(must=(("s3", "t1"),)), _people())
+    if objective in EXACT_OBJECTIVES:
+        match = match_round(event, objective=objective)
+        assert [match.problem.left[i].id for i, j in match.result.pairs.tolist() if match.problem.right[j].id == "t1"].count("s3") == 1
+    else:
+        with pytest.raises(InvalidInput, match=rf"objective.*1 must pair\(s\).*only max-total and fair keep"):
+            match_round(event, objective=objective)
 
 
 def test_a_must_pair_that_a_hard_rule_forbids_is_infeasible_with_the_reason() -> None:

@@ -1,0 +1,108 @@
+"""Organizer API tokens (``mt_...``) with scopes, and participant link tokens (``pt_...``).
+
+Tokens are random, shown once, and stored only as their SHA-256 hex digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ApiToken, Organizer
+from .problems import Problem
+
+__all__ = [
+    "SCOPES",
+    "Caller",
+    "new_id",
+    "new_token",
+    "hash_token",
+    "get_session",
+    "get_caller",
+    "require",
+    "SessionDep",
+    "CallerDep",
+]
+
+#: Scopes of an organizer token: read (GET), write (change data), run (jobs), admin (organizers).
+SCOPES: tuple[str, ...] = ("read", "write", "run", "admin")
+
+
+def new_id(prefix: str) -> str:
+    """A short random id such as ``ev_3f9a1c2b7d4e``."""
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def new_token(prefix: str) -> str:
+    """A bearer secret: ``mt_`` (organizer) or ``pt_`` (participant link) + 32 url-safe characters."""
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The organizer a request acts for, and what its token may do."""
+
+    organizer_id: str
+    organizer_name: str
+    token_id: str
+    scopes: tuple[str, ...]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_caller(request: Request, session: SessionDep) -> Caller:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem("unauthorized", "send 'Authorization: Bearer mt_...' with an organizer API token",
+                      headers={"WWW-Authenticate": "Bearer"})
+    row = session.execute(
+        select(ApiToken, Organizer).join(Organizer, Organizer.id == ApiToken.organizer_id)
+        .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        raise Problem("unauthorized", "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+    api_token, organizer = row
+    return Caller(organizer.id, organizer.name, api_token.id, tuple(api_token.scopes))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require(scope: str):  # noqa: ANN201 - a FastAPI dependency
+    """A dependency giving the caller, or 403 when its token lacks ``scope``."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {SCOPES}")
+
+    def dependency(caller: CallerDep) -> Caller:
+        if scope not in caller.scopes:
+            raise Problem("forbidden", f"this needs the {scope!r} scope; the token has {list(caller.scopes)}")
+        return caller
+
+    return dependency
+
+
+Reader = Annotated[Caller, Depends(require("read"))]
+Writer = Annotated[Caller, Depends(require("write"))]
+Runner = Annotated[Caller, Depends(require("run"))]
+Admin = Annotated[Caller, Depends(require("admin"))]
+__all__ += ["Reader", "Writer", "Runner", "Admin"]

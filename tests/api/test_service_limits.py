@@ -150,8 +150,26 @@ def test_participants_matrix_and_page_limits(two):
     assert page["total"] == 9 and [p["id"] for p in page["items"]] == ["S6", "S7", "T1", "T2"]
 
 
-def test_concurrent_jobs_limit_is_429_and_cancel_frees_it(two):
-    client, (a, _), (event, _) = two
+@pytest.fixture
+def slow_jobs(database_url):
+    """One organizer whose jobs pause 3 s at every stage, so a cancel always reaches a job before it ends."""
+    client, _ = make_client(database_url, seed_demo=False, raise_server_exceptions=False, max_concurrent_jobs=1,
+                            job_stage_delay=3.0)
+    from api import service
+
+    with client.app.state.sessions() as session:
+        token = service.create_organizer(session, "A", scopes=("read", "write", "run"))[1]
+        session.commit()
+    event = client.post(f"{API}/events", json={"name": "e"}, headers=auth(token)).json()["id"]
+    r = client.post(f"{API}/events/{event}/participants/import", content=small_csv(),
+                    headers={**auth(token), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    yield client, token, event
+    close_client(client)
+
+
+def test_concurrent_jobs_limit_is_429_and_cancel_frees_it(slow_jobs):
+    client, a, event = slow_jobs
     first = client.post(f"{API}/events/{event}/jobs", json={"kind": "match"}, headers=auth(a))
     assert first.status_code == 202
     second = client.post(f"{API}/events/{event}/jobs", json={"kind": "match"}, headers=auth(a))

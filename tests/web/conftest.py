@@ -116,26 +116,26 @@ def _new_page(browser: Any, base_url: str, options: dict[str, Any], locale: str)
     return context, page
 
 
-@pytest.fixture()
-def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    """A desktop page (1280 × 900, English Accept-Language) on the live service."""
-    context, page = _new_page(browser, live_server.url, DESKTOP, "en-US")
+def _open_page(browser: Any, base_url: str, device: dict[str, Any], locale: str) -> Iterator[Any]:
+    """Yield a page; afterwards close its context and fail on any JavaScript error it saw."""
+    context, page = _new_page(browser, base_url, device, locale)
     try:
         yield page
     finally:
         context.close()
     assert not page.js_errors, f"JavaScript errors on the pages: {page.js_errors}"
+
+
+@pytest.fixture()
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A desktop page (1280 × 900, English Accept-Language) on the live service."""
+    yield from _open_page(browser, live_server.url, DESKTOP, "en-US")
 
 
 @pytest.fixture()
 def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A phone page (375 px wide, touch, Japanese Accept-Language) on the live service."""
-    context, page = _new_page(browser, live_server.url, PHONE, "ja-JP")
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not page.js_errors, f"JavaScript errors on the pages: {page.js_errors}"
+    yield from _open_page(browser, live_server.url, PHONE, "ja-JP")
 
 
 @pytest.fixture()

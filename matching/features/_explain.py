@@ -141,14 +141,18 @@ def _tags_reason(scorer: Scorer, name: str, i: int, j: int, who: Mapping[str, st
     return f"{offerer} offers {_q(labels, lang)}, which {seeker} is looking for"
 
 
+#: Below this text similarity (and with no shared keyword) the descriptions are not given as a reason.
+MIN_TEXT_SIMILARITY = 0.1
+
+
 def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str) -> str | None:
     vectorizer = scorer.transformers_["text"][0]
     idf = _IdfLookup(vectorizer.vectorizer_) if vectorizer.vectorizer_ is not None else None
     words = matching_keywords(document(scorer.left_records_[i]), document(scorer.right_records_[j]), idf)
     if words:
         return f"説明文に共通するキーワード：{_q(words, 'ja')}" if lang == "ja" else f"Their descriptions share the keywords {_q(words, 'en')}"
-    if value <= 0:
-        return None
+    if value < MIN_TEXT_SIMILARITY:
+        return None  # too faint to tell a participant
     return f"説明文が似ています（類似度 {value:.2f}）" if lang == "ja" else f"Their descriptions are similar (similarity {value:.2f})"
 
 

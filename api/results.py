@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -126,7 +126,7 @@ def quality(session: Session, result: ResultRow) -> dict[str, Any]:
     try:
         report.update(_metrics(session, result, rows))
         report["source"] = "matching.metrics"
-    except (ImportError, InvalidInput) as exc:
+    except InvalidInput as exc:
         summary = result.summary
         report.update(_quality_from_rows(rows, summary["left"]["participants"], summary["right"]["participants"]))
         report["source"] = "stored rows"
@@ -222,37 +222,16 @@ def agenda(result: ResultRow, participant_id: str) -> dict[str, Any]:
 
 def agenda_ics(result: ResultRow, participant_id: str, calendar_name: str) -> bytes:
     """One participant's agenda as iCalendar (deterministic: DTSTAMP is the first slot's start)."""
-    from icalendar import Calendar, Event as IcsEvent
+    from matching.timetable import agenda_ics as calendar
 
     timetable = timetable_of(result)
     mine = agenda(result, participant_id)
     if any(s["start"] is None or s["end"] is None for s in timetable["slots"]):
         raise InvalidInput([FieldError("slots", [s["id"] for s in timetable["slots"]][:5], "an iCalendar agenda needs a start and end time for every slot")])
-
-    def utc(text: str) -> datetime:
-        value = datetime.fromisoformat(text)
-        return value if value.tzinfo is None else value.astimezone(timezone.utc)
-
-    cal = Calendar()
-    cal.add("prodid", "-//sme-matching//service//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", calendar_name)
-    stamp = datetime.fromisoformat(timetable["slots"][0]["start"])
-    stamp = stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
-    for m in mine["meetings"]:
-        event = IcsEvent()
-        pair = (participant_id, m["partner_id"]) if mine["side"] == "left" else (m["partner_id"], participant_id)
-        event.add("uid", f"{pair[0]}--{pair[1]}--{result.id}@sme-matching")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", utc(m["start"]))
-        event.add("dtend", utc(m["end"]))
-        event.add("summary", f"Meeting with {m['partner_organization']}")
-        event.add("location", f"Table {m['table']}")
-        extra = f" Interpreter: {m['interpreter']}." if m.get("interpreter") else ""
-        event.add("description", f"{mine['organization']} meets {m['partner_organization']} ({m['partner_id']}) "
-                                 f"at table {m['table']}, slot {m['slot']}.{extra}")
-        cal.add_component(event)
-    return cal.to_ical()
+    rows = [{**m, "participant_id": participant_id, "side": mine["side"], "organization": mine["organization"]}
+            for m in mine["meetings"]]
+    return calendar(rows, calendar_name, first_start=datetime.fromisoformat(timetable["slots"][0]["start"]),
+                    prodid="-//sme-matching//service//EN", uid=lambda left, right: f"{left}--{right}--{result.id}@sme-matching")
 
 
 TIMETABLE_COLUMNS = ("slot", "start", "end", "table", "left", "left_organization", "right", "right_organization",

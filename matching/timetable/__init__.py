@@ -27,7 +27,7 @@ from ._demo import plan_event_demo
 from ._heuristic import plan_greedy, plan_heuristic
 from ._inputs import candidates_from_matching, candidates_from_wishes, read_timetable
 from ._milp import plan_milp
-from ._output import agenda_rows, grid_html, write_agendas, write_grid, write_plan, write_unplaced
+from ._output import agenda_ics, agenda_rows, grid_html, write_agendas, write_grid, write_plan, write_unplaced
 from ._problem import FairProblem, LockedMeeting, Meeting, Table, TimeSlot, Timetable, Unplaced
 from ._random import random_fair_problem
 from ._replan import Change, Replan, replan
@@ -46,6 +46,7 @@ __all__ = [
     "TimeSlot",
     "Timetable",
     "Unplaced",
+    "agenda_ics",
     "agenda_rows",
     "bipartite_edge_colouring",
     "candidates_from_matching",

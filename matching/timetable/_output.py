@@ -12,14 +12,14 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ..errors import FieldError, InvalidInput
 from ._problem import Timetable
 
-__all__ = ["agenda_rows", "write_agendas", "grid_html", "write_grid", "write_unplaced", "write_plan", "AGENDA_COLUMNS"]
+__all__ = ["agenda_rows", "agenda_ics", "write_agendas", "grid_html", "write_grid", "write_unplaced", "write_plan", "AGENDA_COLUMNS"]
 
 AGENDA_COLUMNS = ("participant_id", "side", "organization", "slot", "start", "end", "table",
                   "partner_id", "partner_organization", "score", "locked")
@@ -71,27 +71,48 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _ics(timetable: Timetable, rows: Sequence[dict[str, Any]], calendar_name: str) -> bytes:
+def _uid(left: str, right: str) -> str:
+    return f"{_safe_name(left)}--{_safe_name(right)}@sme-matching"
+
+
+def agenda_ics(rows: Sequence[Mapping[str, Any]], calendar_name: str, *, first_start: datetime,
+               prodid: str = "-//sme-matching//timetable//EN", uid: Callable[[str, str], str] = _uid) -> bytes:
+    """One participant's meetings as an iCalendar file.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        The participant's rows as :func:`agenda_rows` gives them (ISO
+        ``start``/``end``); an ``interpreter`` value, when present, is noted
+        in the description.
+    calendar_name : str
+    first_start : datetime
+        The fair's first slot start: every event's DTSTAMP, so that the file
+        is the same on every run.
+    prodid : str
+    uid : callable
+        ``uid(left_id, right_id)`` → the meeting's UID.
+    """
     from icalendar import Calendar, Event
 
-    problem = timetable.problem
-    stamp = problem.slots[0].start
-    stamp = stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+    stamp = first_start.replace(tzinfo=timezone.utc) if first_start.tzinfo is None else first_start.astimezone(timezone.utc)
     cal = Calendar()
-    cal.add("prodid", "-//sme-matching//timetable//EN")
+    cal.add("prodid", prodid)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", calendar_name)
     for r in rows:
         event = Event()
         me, partner = r["participant_id"], r["partner_id"]
         pair = (me, partner) if r["side"] == "left" else (partner, me)
-        event.add("uid", f"{_safe_name(pair[0])}--{_safe_name(pair[1])}@sme-matching")
+        event.add("uid", uid(*pair))
         event.add("dtstamp", stamp)
         event.add("dtstart", _utc(datetime.fromisoformat(r["start"])))
         event.add("dtend", _utc(datetime.fromisoformat(r["end"])))
         event.add("summary", f"Meeting with {r['partner_organization']}")
         event.add("location", f"Table {r['table']}")
-        event.add("description", f"{r['organization']} meets {r['partner_organization']} ({partner}) at table {r['table']}, slot {r['slot']}.")
+        extra = f" Interpreter: {r['interpreter']}." if r.get("interpreter") else ""
+        event.add("description", f"{r['organization']} meets {r['partner_organization']} ({partner}) "
+                                 f"at table {r['table']}, slot {r['slot']}.{extra}")
         cal.add_component(event)
     return cal.to_ical()
 
@@ -156,7 +177,7 @@ def write_agendas(timetable: Timetable, out_dir: str | Path, *, formats: Iterabl
         paths = []
         for pid, mine in by_participant.items():
             path = folder / f"{_safe_name(pid)}.ics"
-            path.write_bytes(_ics(timetable, mine, calendar_name))
+            path.write_bytes(agenda_ics(mine, calendar_name, first_start=timetable.problem.slots[0].start))
             paths.append(path)
         written["ics"] = paths
     return written

@@ -7,9 +7,6 @@ transaction.  ``progress(fraction, message)`` is called between stages.
 
 from __future__ import annotations
 
-import csv
-import tempfile
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -211,18 +208,12 @@ def run_plan(event: Event, params: Mapping[str, Any], pairs: Sequence[Sequence[s
 
 
 def _read_back(problem: Any, meetings: Sequence[Mapping[str, Any]]):  # noqa: ANN202
-    """A stored timetable as a :class:`Timetable` of ``problem`` (through the published agenda format)."""
-    from matching.timetable import read_timetable
+    """A stored timetable as a :class:`Timetable` of ``problem``."""
+    from matching.timetable import timetable_from_rows
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "agendas.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["participant_id", "side", "partner_id", "slot", "table"])
-            writer.writeheader()
-            for m in meetings:
-                writer.writerow({"participant_id": m["left"], "side": "left", "partner_id": m["right"],
-                                 "slot": m["slot"], "table": m["table"]})
-        return read_timetable(problem, path)
+    rows = [{"participant_id": m["left"], "side": "left", "partner_id": m["right"], "slot": m["slot"], "table": m["table"]}
+            for m in meetings]
+    return timetable_from_rows(problem, rows, source="stored timetable")
 
 
 def run_replan(inputs: Mapping[str, Any], stored: Mapping[str, Any], params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from ._check import check_timetable
 from ._colouring import bipartite_edge_colouring, colouring_applies, plan_colouring
 from ._demo import plan_event_demo
 from ._heuristic import plan_greedy, plan_heuristic
-from ._inputs import candidates_from_matching, candidates_from_wishes, read_timetable
+from ._inputs import candidates_from_matching, candidates_from_wishes, read_timetable, timetable_from_rows
 from ._milp import plan_milp
 from ._output import agenda_ics, agenda_rows, grid_html, write_agendas, write_grid, write_plan, write_unplaced
 from ._problem import FairProblem, LockedMeeting, Meeting, Table, TimeSlot, Timetable, Unplaced
@@ -66,6 +66,7 @@ __all__ = [
     "random_fair_problem",
     "read_timetable",
     "replan",
+    "timetable_from_rows",
     "write_agendas",
     "write_grid",
     "write_plan",

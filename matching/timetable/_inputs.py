@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from ..errors import FieldError, InvalidInput
 from ..solvers import Status
 from ._problem import FairProblem, Timetable, make_timetable
 
-__all__ = ["candidates_from_wishes", "candidates_from_matching", "read_timetable"]
+__all__ = ["candidates_from_wishes", "candidates_from_matching", "read_timetable", "timetable_from_rows"]
 
 
 def candidates_from_wishes(
@@ -96,6 +96,13 @@ def read_timetable(problem: FairProblem, path: str | Path) -> Timetable:
     InvalidInput
         A row naming an unknown participant, slot or pair.
     """
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return timetable_from_rows(problem, csv.DictReader(handle), source=str(path))
+
+
+def timetable_from_rows(problem: FairProblem, rows: Iterable[Mapping[str, Any]], *, source: str = "<rows>") -> Timetable:
+    """A timetable from agenda rows (``participant_id``, ``side``, ``partner_id``, ``slot``, ``table``; see
+    :func:`read_timetable`); only the ``left`` rows are read, and rows are numbered from 2 as in a CSV file."""
     from ._bound import dual_bound
 
     t0 = time.perf_counter()
@@ -104,20 +111,19 @@ def read_timetable(problem: FairProblem, path: str | Path) -> Timetable:
     slot_pos = {s.id: k for k, s in enumerate(problem.slots)}
     placed = []
     errors = []
-    with Path(path).open(encoding="utf-8", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            if row.get("side") != "left":
-                continue
-            a, b, slot = row.get("participant_id"), row.get("partner_id"), row.get("slot")
-            if a not in left_pos or b not in right_pos or slot not in slot_pos:
-                errors.append(FieldError("participant_id/partner_id/slot", [a, b, slot], "names no participant or slot of this fair", row=line))
-                continue
-            c = problem.candidate_indices([left_pos[a]], [right_pos[b]])[0]
-            if c < 0:
-                errors.append(FieldError("participant_id/partner_id", [a, b], "is not a candidate pair of this fair", row=line))
-                continue
-            placed.append((int(c), slot_pos[slot], row.get("table", "")))
+    for line, row in enumerate(rows, start=2):
+        if row.get("side") != "left":
+            continue
+        a, b, slot = row.get("participant_id"), row.get("partner_id"), row.get("slot")
+        if a not in left_pos or b not in right_pos or slot not in slot_pos:
+            errors.append(FieldError("participant_id/partner_id/slot", [a, b, slot], "names no participant or slot of this fair", row=line))
+            continue
+        c = problem.candidate_indices([left_pos[a]], [right_pos[b]])[0]
+        if c < 0:
+            errors.append(FieldError("participant_id/partner_id", [a, b], "is not a candidate pair of this fair", row=line))
+            continue
+        placed.append((int(c), slot_pos[slot], row.get("table", "")))
     if errors:
-        raise InvalidInput(errors, f"{path}: {len(errors)} row(s) do not fit this fair")
+        raise InvalidInput(errors, f"{source}: {len(errors)} row(s) do not fit this fair")
     return make_timetable(problem, placed, upper_bound=dual_bound(problem), status=Status.FEASIBLE, solver="read",
                           wall_time=time.perf_counter() - t0)

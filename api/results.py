@@ -297,29 +297,19 @@ def recommendations(session: Session, row: ParticipantRow, event: EventRow, *, l
 def _top_scores(session: Session, row: ParticipantRow, event: EventRow, *, lang: str, k: int) -> list[dict[str, Any]]:
     from matching.features import Scorer, explain
 
-    participants = service.load_participants(session, event.id)
-    programme = service.parse_programme(event.programme)
-    for index, rnd in enumerate(programme.rounds):
-        left = [p for p in participants if p.role in rnd.left_roles]
-        right = [p for p in participants if p.role in rnd.right_roles]
-        mine_left = row.role in rnd.left_roles
-        if not (mine_left or row.role in rnd.right_roles) or not left or not right:
+    engine_event = service.build_event(session, event)
+    for index, rnd in enumerate(engine_event.programme.rounds):
+        left, right = engine_event.sides(index)
+        if row.role not in rnd.left_roles and row.role not in rnd.right_roles or not left or not right:
             continue
         scorer = Scorer.from_round(rnd).fit(left, right)
-        me = [p.id for p in (left if mine_left else right)].index(row.pid)
-        if mine_left:
-            scores = scorer.score_matrix(left_idx=[me])[0]
-            impossible = scorer.impossible_mask(left_idx=[me])[0]
-        else:
-            scores = scorer.score_matrix(right_idx=[me])[:, 0]
-            impossible = scorer.impossible_mask(right_idx=[me])[:, 0]
-        others = right if mine_left else left
-        order = [int(j) for j in sorted(range(len(others)), key=lambda j: -scores[j]) if not impossible[j]][:k]
+        best = scorer.best_partners(row.pid, k)
+        others = right if best.side == "left" else left
         out = []
-        for rank, j in enumerate(order, start=1):
-            i_left, i_right = (me, j) if mine_left else (j, me)
+        for rank, (j, score) in enumerate(zip(best.partners.tolist(), best.scores.tolist()), start=1):
+            i_left, i_right = (best.index, j) if best.side == "left" else (j, best.index)
             out.append({"partner_id": others[j].id, "partner_organization": others[j].organization,
-                        "score": round(float(scores[j]), 6), "rank": rank, "round": index,
+                        "score": round(float(score), 6), "rank": rank, "round": index,
                         "reasons": list(explain(scorer, i_left, i_right, lang=lang).reasons)})
         return out
     return []

@@ -423,3 +423,27 @@ def test_heavy_features_threshold_and_cap():
     many[:10] = 100.0
     picked = _heavy_features(many, many, 100, 100)
     assert len(picked) == 2048 and set(range(10)) <= set(picked.tolist())
+
+
+@pytest.mark.parametrize("k", [1, 5, 1000])
+def test_best_partners_are_the_best_possible_scores_in_order(fitted, k: int) -> None:
+    impossible = fitted.impossible_mask()
+    for pid, side in [(fitted.left_ids_[0], "left"), (fitted.left_ids_[3], "left"), (fitted.right_ids_[2], "right")]:
+        best = fitted.best_partners(pid, k)
+        if side == "left":
+            i = fitted.left_index_[pid]
+            row, blocked = fitted.score_matrix([i])[0], impossible[i]
+        else:
+            i = fitted.right_index_[pid]
+            row, blocked = fitted.score_matrix(None, [i])[:, 0], impossible[:, i]
+        # brute force: every possible partner, by score descending, ties by index
+        expected = sorted((j for j in range(len(row)) if not blocked[j]), key=lambda j: (-row[j], j))[:k]
+        assert (best.side, best.index) == (side, i)
+        assert best.partners.tolist() == expected
+        assert np.array_equal(best.scores, row[expected])
+        assert (best.n_candidates, best.n_impossible) == (int((~blocked).sum()), int(blocked.sum()))
+
+
+def test_best_partners_of_an_unknown_id_is_a_key_error(fitted) -> None:
+    with pytest.raises(KeyError, match="nobody"):
+        fitted.best_partners("nobody", 3)

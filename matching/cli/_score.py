@@ -135,22 +135,15 @@ def _write_all(args: argparse.Namespace, scorer: Scorer, advance) -> int:
 
 
 def _print_one(args: argparse.Namespace, rnd: Any, scorer: Scorer, names: dict[str, str], advance) -> int:
-    if args.id in scorer.left_index_:
-        side, i = "left", scorer.left_index_[args.id]
-        scores = scorer.score_matrix([i], progress=advance)[0]
-        impossible = scorer.impossible_mask([i])[0]
-    elif args.id in scorer.right_index_:
-        side, i = "right", scorer.right_index_[args.id]
-        scores = scorer.score_matrix(None, [i], progress=advance)[:, 0]
-        impossible = scorer.impossible_mask(None, [i])[:, 0]
-    else:
+    try:
+        best = scorer.best_partners(args.id, args.k, progress=advance)
+    except KeyError:
         raise InvalidInput(
             [FieldError("--id", args.id, f"names no participant of round {args.round} ({rnd.name!r}): roles {list(rnd.left_roles)} and {list(rnd.right_roles)}")]
-        )
-    candidates = np.flatnonzero(~impossible)
-    order = candidates[np.lexsort((candidates, -scores[candidates]))][: args.k]
+        ) from None
+    side, i = best.side, best.index
     partners = []
-    for rank, j in enumerate(order, start=1):
+    for rank, j in enumerate(best.partners, start=1):
         pair = (i, int(j)) if side == "left" else (int(j), i)
         e = explain(scorer, *pair, lang=args.lang, names=names)
         partner_id = e.right_id if side == "left" else e.left_id
@@ -161,8 +154,8 @@ def _print_one(args: argparse.Namespace, rnd: Any, scorer: Scorer, names: dict[s
             "side": side,
             "round": rnd.name,
             "k": args.k,
-            "candidates": int(len(candidates)),
-            "impossible": int(impossible.sum()),
+            "candidates": best.n_candidates,
+            "impossible": best.n_impossible,
             "partners": [dict(p, explanation=p["explanation"].as_dict()) for p in partners],
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -170,9 +163,9 @@ def _print_one(args: argparse.Namespace, rnd: Any, scorer: Scorer, names: dict[s
     ja = args.lang == "ja"
     name = names.get(args.id, "")
     if ja:
-        print(f"{args.id}（{name}）の相手候補 上位{len(partners)}件 — {rnd.name}：候補 {len(candidates)}、対象外 {int(impossible.sum())}")
+        print(f"{args.id}（{name}）の相手候補 上位{len(partners)}件 — {rnd.name}：候補 {best.n_candidates}、対象外 {best.n_impossible}")
     else:
-        print(f"Top {len(partners)} partners of {args.id} ({name}) — {rnd.name}: {len(candidates)} candidates, {int(impossible.sum())} impossible")
+        print(f"Top {len(partners)} partners of {args.id} ({name}) — {rnd.name}: {best.n_candidates} candidates, {best.n_impossible} impossible")
     for p in partners:
         print(f"{p['rank']:>3}. {p['id']}  {p['organization']}  {'スコア' if ja else 'score'} {p['score']:.3f}")
         for reason in p["explanation"].reasons:

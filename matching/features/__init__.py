@@ -73,6 +73,7 @@ from ._scorer import (
     TEXT_EXACT_MAX_PAIRS,
     Component,
     Contribution,
+    BestPartners,
     PairScore,
     Scorer,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "Explanation",
     "IndustryEncoder",
     "LanguageEncoder",
+    "BestPartners",
     "PairScore",
     "RegionEncoder",
     "RuleView",

@@ -86,6 +86,7 @@ __all__ = [
     "TEXT_EXACT_MAX_PAIRS",
     "Component",
     "Contribution",
+    "BestPartners",
     "PairScore",
     "Scorer",
 ]
@@ -151,6 +152,18 @@ class Contribution:
             "contribution": self.contribution,
             "neutral": self.neutral,
         }
+
+
+@dataclass(frozen=True)
+class BestPartners:
+    """One participant's best possible partners (:meth:`Scorer.best_partners`)."""
+
+    side: str  # "left" or "right": the participant's own side
+    index: int  # the participant's row (left) or column (right)
+    partners: np.ndarray  # partner indices on the other side, best first (ties: lower index first)
+    scores: np.ndarray  # their scores
+    n_candidates: int  # possible partners in all
+    n_impossible: int  # partners the hard rules exclude
 
 
 @dataclass(frozen=True)
@@ -702,6 +715,29 @@ class Scorer(BaseEstimator):
             if progress is not None:
                 progress(done, total)
         return out
+
+    def best_partners(self, participant_id: str, k: int, *, progress: Callable[[int, int], Any] | None = None) -> BestPartners:
+        """The ``k`` best possible partners of one participant (either side), from its row or column of scores.
+
+        Raises
+        ------
+        KeyError
+            ``participant_id`` is on neither side of the fitted round.
+        """
+        self._check_fitted()
+        if participant_id in self.left_index_:
+            side, i = "left", self.left_index_[participant_id]
+            scores = self.score_matrix([i], progress=progress)[0]
+            impossible = self.impossible_mask([i])[0]
+        elif participant_id in self.right_index_:
+            side, i = "right", self.right_index_[participant_id]
+            scores = self.score_matrix(None, [i], progress=progress)[:, 0]
+            impossible = self.impossible_mask(None, [i])[:, 0]
+        else:
+            raise KeyError(participant_id)
+        candidates = np.flatnonzero(~impossible)
+        order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
+        return BestPartners(side, i, order, scores[order], int(len(candidates)), int(impossible.sum()))
 
     def impossible_mask(self, left_idx: Any = None, right_idx: Any = None) -> np.ndarray:
         """Boolean matrix, true where the hard rules make a pair impossible.

@@ -87,22 +87,6 @@ class Explanation:
     __str__ = text
 
 
-class _IdfLookup(Mapping):
-    """Read-only n-gram → IDF view of a fitted TfidfVectorizer."""
-
-    def __init__(self, vectorizer: Any):
-        self._vocabulary, self._idf = vectorizer.vocabulary_, vectorizer.idf_
-
-    def __getitem__(self, gram: str) -> float:
-        return float(self._idf[self._vocabulary[gram]])
-
-    def __iter__(self):
-        return iter(self._vocabulary)
-
-    def __len__(self) -> int:
-        return len(self._vocabulary)
-
-
 def _q(items: list[str], lang: str) -> str:
     if lang == "ja":
         return "".join(f"「{x}」" for x in items)
@@ -147,7 +131,7 @@ MIN_TEXT_SIMILARITY = 0.1
 
 def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str) -> str | None:
     vectorizer = scorer.transformers_["text"][0]
-    idf = _IdfLookup(vectorizer.vectorizer_) if vectorizer.vectorizer_ is not None else None
+    idf = vectorizer.ngram_idf()
     words = matching_keywords(document(scorer.left_records_[i]), document(scorer.right_records_[j]), idf)
     if words:
         return f"説明文に共通するキーワード：{_q(words, 'ja')}" if lang == "ja" else f"Their descriptions share the keywords {_q(words, 'en')}"

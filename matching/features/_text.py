@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any, Iterable
 
 import numpy as np
@@ -25,6 +26,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
+from ._char_ngrams import MAX_N, CharNgramTfidf
 from ._profiles import canonical_order, feature_view
 
 __all__ = ["TextVectorizer", "document", "matching_keywords"]
@@ -68,10 +70,17 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         How many documents the SVD is fitted on (a content-hash sample, so
         independent of input order).
     random_state : int, default=0
+    engine : {"auto", "compiled", "sklearn"}, default="auto"
+        How the n-grams are cut and counted.  ``"compiled"``: a numba kernel
+        over the whole encoded corpus (:class:`CharNgramTfidf`; ``char_wb``
+        with n-grams of at most 3 characters and no ``max_features``), giving
+        the same matrix, bit for bit, as ``"sklearn"``: scikit-learn's
+        ``TfidfVectorizer``, which analyses one document at a time in Python
+        (about 20 times slower).  ``"auto"``: compiled when it applies.
 
     Attributes
     ----------
-    vectorizer_ : TfidfVectorizer or None
+    vectorizer_ : CharNgramTfidf, TfidfVectorizer or None
         ``None`` when no participant had any text.
     svd_ : TruncatedSVD or None
     n_features_out_ : int
@@ -94,6 +103,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         n_components: int | None = None,
         svd_sample: int = 20000,
         random_state: int = 0,
+        engine: str = "auto",
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -104,6 +114,20 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.n_components = n_components
         self.svd_sample = svd_sample
         self.random_state = random_state
+        self.engine = engine
+
+    def _compiled(self) -> bool:
+        """Whether the compiled n-grams apply (``engine="auto"``) or were asked for."""
+        if self.engine not in ("auto", "compiled", "sklearn"):
+            raise ValueError(f"engine must be 'auto', 'compiled' or 'sklearn', got {self.engine!r}")
+        low, high = (int(v) for v in self.ngram_range)
+        applies = self.analyzer == "char_wb" and 1 <= low <= high <= MAX_N and self.max_features is None
+        if self.engine == "compiled" and not applies:
+            raise ValueError(
+                f"engine='compiled' needs analyzer='char_wb', ngram_range within (1, {MAX_N}) and no max_features; "
+                f"got analyzer={self.analyzer!r}, ngram_range={tuple(self.ngram_range)}, max_features={self.max_features!r}"
+            )
+        return applies and self.engine != "sklearn"
 
     def _documents(self, X: Iterable[Any]) -> list[str]:
         return [document(r) for r in feature_view(X)]
@@ -120,6 +144,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     def _fit(self, X: Iterable[Any], keep: bool = False) -> Any:
         if self.analyzer not in ("char_wb", "char"):
             raise ValueError(f"analyzer must be 'char_wb' or 'char', got {self.analyzer!r}")
+        compiled = self._compiled()
         records = feature_view(X)
         order = canonical_order(records)
         docs = [document(records[i]) for i in order]
@@ -129,17 +154,21 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             self.vectorizer_ = None
             self.n_features_out_ = 0
             return self.transform(records) if keep else None
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer=self.analyzer,
-            ngram_range=tuple(self.ngram_range),
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_features=self.max_features,
-            sublinear_tf=self.sublinear_tf,
-            lowercase=True,
-            norm=None,  # normalised by _finish in sorted-index order: same text, same bits
-            dtype=np.float64,
-        )
+        if compiled:
+            self.vectorizer_ = CharNgramTfidf(ngram_range=tuple(self.ngram_range), min_df=self.min_df,
+                                              max_df=self.max_df, sublinear_tf=self.sublinear_tf)
+        else:
+            self.vectorizer_ = TfidfVectorizer(
+                analyzer=self.analyzer,
+                ngram_range=tuple(self.ngram_range),
+                min_df=self.min_df,
+                max_df=self.max_df,
+                max_features=self.max_features,
+                sublinear_tf=self.sublinear_tf,
+                lowercase=True,
+                norm=None,  # normalised by _finish in sorted-index order: same text, same bits
+                dtype=np.float64,
+            )
         tfidf = _l2_rows(sp.csr_array(self.vectorizer_.fit_transform(docs)))
         present = np.flatnonzero(np.diff(tfidf.indptr) > 0)
         if self.n_components is not None:
@@ -150,7 +179,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
                 self.svd_.fit(sample)
             self.n_features_out_ = k if k >= 1 else 0
         else:
-            self.n_features_out_ = len(self.vectorizer_.vocabulary_)
+            self.n_features_out_ = int(tfidf.shape[1])
         if not keep:
             return None
         inverse = np.empty_like(order)
@@ -177,6 +206,15 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         np.divide(dense, norms, out=dense, where=norms > 0)
         return dense
 
+    def ngram_idf(self) -> Mapping[str, float] | None:
+        """n-gram → IDF of the fitted vocabulary (``None`` when no participant had text)."""
+        check_is_fitted(self, "n_features_out_")
+        if self.vectorizer_ is None:
+            return None
+        if isinstance(self.vectorizer_, CharNgramTfidf):
+            return self.vectorizer_.ngram_idf()
+        return _VocabularyIdf(self.vectorizer_.vocabulary_, self.vectorizer_.idf_)
+
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "n_features_out_")
         if self.n_components is not None:
@@ -184,6 +222,22 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         if self.vectorizer_ is None:
             return np.array([], dtype=object)
         return np.array([f"text[{n}]" for n in self.vectorizer_.get_feature_names_out()], dtype=object)
+
+
+class _VocabularyIdf(Mapping):
+    """Read-only n-gram → IDF view of a fitted scikit-learn TfidfVectorizer."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray):
+        self._vocabulary, self._idf = vocabulary, idf
+
+    def __getitem__(self, gram: str) -> float:
+        return float(self._idf[self._vocabulary[gram]])
+
+    def __iter__(self):
+        return iter(self._vocabulary)
+
+    def __len__(self) -> int:
+        return len(self._vocabulary)
 
 
 # --- matching keywords, for explanations ------------------------------------

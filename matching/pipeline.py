@@ -11,6 +11,13 @@ participants left without a partner and a summary.
 Capacities: a participant's ``capacity_max`` overrides the round's default
 ``max`` for its side; its ``capacity_min`` overrides the default ``min``
 when it is above 0.
+
+Large rounds (``path="auto"`` from :data:`FACTOR_PATH_MIN_PAIRS` pairs, or
+``path="factors"``) never build the score matrix: the maximum total score
+is solved on the scorer's factors (:func:`matching.solvers.solve_factors`,
+certified by pricing every allowed pair) and the checks, ranks and counts
+are computed block by block or per pair (:mod:`matching._factor_round`).
+The files written are the same.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import _factor_round as FR
+from ._factor_round import FACTOR_PATH_MIN_PAIRS
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
 from .features import Scorer, explain
 from .model import Event, Participant, Round
@@ -46,7 +55,9 @@ from .solvers import (
 from .solvers import DualCertificate
 
 __all__ = [
+    "FACTOR_PATH_MIN_PAIRS",
     "OBJECTIVES",
+    "PATHS",
     "EXACT_OBJECTIVES",
     "RoundProblem",
     "RoundMatch",
@@ -61,6 +72,14 @@ class VerificationFailed(MatchingError, RuntimeError):
     """A solver's result failed an independent check; it is not published."""
 
 
+#: How a round is solved: ``"dense"`` builds the score matrix, ``"factors"`` never does,
+#: ``"auto"`` takes the factors from :data:`FACTOR_PATH_MIN_PAIRS` pairs on.
+PATHS = ("auto", "dense", "factors")
+
+#: ``progress(stage, done, total)``: stages ``"fit"``, ``"candidates"``, ``"pricing"``, ``"ranks"``, ``"writing"``.
+Progress = Callable[[str, int, int], Any]
+
+
 @dataclass(frozen=True)
 class RoundProblem:
     """One round's matching problem, in solver terms, with the ids to map back."""
@@ -70,13 +89,14 @@ class RoundProblem:
     left: tuple[Participant, ...]
     right: tuple[Participant, ...]
     scorer: Scorer
-    scores: np.ndarray
-    forbidden: np.ndarray
+    scores: np.ndarray | None  # None on the factor path
+    forbidden: np.ndarray | None
     left_capacity: np.ndarray
     right_capacity: np.ndarray
     left_min: np.ndarray
     right_min: np.ndarray
     required: np.ndarray  # (k, 2) must pairs as indices
+    path: str = "dense"  # "dense" or "factors"
 
     @property
     def round(self) -> Round:
@@ -124,13 +144,28 @@ def _round(event: Event, round_index: int) -> Round:
     return rounds[round_index]
 
 
-def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, float] | None = None) -> RoundProblem:
+def _path(path: str, n_pairs: int) -> str:
+    if path not in PATHS:
+        raise InvalidInput([FieldError("path", path, f"unknown path; expected one of {list(PATHS)}")])
+    if path == "auto":
+        return "factors" if n_pairs >= FACTOR_PATH_MIN_PAIRS else "dense"
+    return path
+
+
+def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, float] | None = None,
+                  path: str = "auto", progress: Progress | None = None) -> RoundProblem:
     """Score a round and translate its rules into solver arguments.
+
+    ``path``: ``"dense"`` computes the score matrix and the impossibility
+    mask; ``"factors"`` only fits the scorer (``scores`` and ``forbidden``
+    are ``None``); ``"auto"`` picks the factors from
+    :data:`FACTOR_PATH_MIN_PAIRS` pairs on.
 
     Raises
     ------
     InvalidInput
-        The round index does not exist, or a side of the round is empty.
+        The round index does not exist, a side of the round is empty, or
+        ``path`` is unknown.
     Infeasible
         A must pair is impossible under the hard rules (a veto, a conflict,
         no common language); the message says why.
@@ -140,15 +175,23 @@ def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, f
     for side, members, roles in (("left", left, rnd.left_roles), ("right", right, rnd.right_roles)):
         if not members:
             raise InvalidInput([FieldError(f"rounds[{round_index}].{side}_roles", list(roles), f"no participant of the event has one of these roles, so the {side} side is empty")])
+    chosen = _path(path, len(left) * len(right))
     params = {"weights": dict(weights)} if weights is not None else {}
+    if progress is not None:
+        progress("fit", 0, 1)
     scorer = Scorer.from_round(rnd, **params).fit(left, right)
-    scores = scorer.score_matrix()
-    forbidden = scorer.impossible_mask()
+    if progress is not None:
+        progress("fit", 1, 1)
+    scores = forbidden = None
+    if chosen == "dense":
+        scores = scorer.score_matrix()
+        forbidden = scorer.impossible_mask()
     left_pos = {p.id: i for i, p in enumerate(left)}
     right_pos = {p.id: j for j, p in enumerate(right)}
     required = np.array([(left_pos[a], right_pos[b]) for a, b in rnd.must], dtype=np.int64).reshape(-1, 2)
-    for i, j in required:
-        if forbidden[i, j]:
+    impossible = FR.impossible_pairs(scorer, required)
+    for (i, j), bad in zip(required, impossible):
+        if bad:
             reasons = "; ".join(explain(scorer, int(i), int(j), lang="en").impossible_reasons) or "a hard rule"
             raise Infeasible(
                 f"must pair ({left[i].id}, {right[j].id}) is impossible: {reasons}; drop the must pair or the rule",
@@ -169,6 +212,7 @@ def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, f
         left_min=left_min,
         right_min=right_min,
         required=required,
+        path=chosen,
     )
 
 
@@ -249,6 +293,8 @@ def match_round(
     objective: str | None = None,
     weights: Mapping[str, float] | None = None,
     seed: int = 0,
+    path: str = "auto",
+    progress: Progress | None = None,
 ) -> RoundMatch:
     """Score, solve and verify one round of an event.
 
@@ -262,6 +308,11 @@ def match_round(
         Component weights overriding the round's.
     seed : int
         Seed of the ``random`` baseline.
+    path : {"auto", "dense", "factors"}, default "auto"
+        ``"factors"`` solves ``max-total`` on the scorer's factors without
+        a score matrix (certified by pricing); ``"auto"`` does so from
+        :data:`FACTOR_PATH_MIN_PAIRS` pairs on.
+    progress : callable(stage, done, total), optional
 
     Raises
     ------
@@ -278,7 +329,18 @@ def match_round(
     name = objective if objective is not None else _round(event, round_index).objective
     if name not in OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"unknown objective; expected one of {sorted(OBJECTIVES)}")])
-    problem = prepare_round(event, round_index, weights=weights)
+    _round(event, round_index)
+    n_pairs = _n_pairs(event, round_index)
+    if name != "max-total" and _path(path, n_pairs) == "factors":
+        raise InvalidInput([FieldError("objective", name, f"{n_pairs:,} pairs are solved on the factors, without a "
+                                       "score matrix, where only max-total runs; choose max-total (or path 'dense' "
+                                       "when the score matrix fits in memory)")])
+    problem = prepare_round(event, round_index, weights=weights, path=path, progress=progress)
+    if problem.path == "factors":
+        result = FR.solve_round_factors(problem.scorer, problem.bounds(), problem.required, progress=progress)
+        checks = FR.factor_checks(problem.scorer, result, problem.bounds(), problem.required)
+        _raise_failed(name, checks)
+        return RoundMatch(problem=problem, objective=name, result=result, checks=checks)
     if len(problem.required) and name not in EXACT_OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"the round has {len(problem.required)} must pair(s) (pins), which only "
                                        f"{' and '.join(EXACT_OBJECTIVES)} keep; choose one of those or remove the pins")])
@@ -287,10 +349,19 @@ def match_round(
     except Infeasible as exc:
         raise _with_ids(exc, problem) from exc
     checks = _checks(problem, name, result)
+    _raise_failed(name, checks)
+    return RoundMatch(problem=problem, objective=name, result=result, checks=checks)
+
+
+def _n_pairs(event: Event, round_index: int) -> int:
+    left, right = event.sides(round_index)
+    return len(left) * len(right)
+
+
+def _raise_failed(name: str, checks: Sequence[VerificationReport]) -> None:
     failed = [c for c in checks if not c.ok]
     if failed:
         raise VerificationFailed(f"{name} result failed verification, not published: " + "; ".join(p for c in failed for p in c.problems))
-    return RoundMatch(problem=problem, objective=name, result=result, checks=checks)
 
 
 def _with_ids(exc: Infeasible, problem: RoundProblem) -> Infeasible:
@@ -314,12 +385,20 @@ def _ranks(scores: np.ndarray, forbidden: np.ndarray) -> tuple[np.ndarray, np.nd
     return left_rank, right_rank
 
 
-def match_rows(match: RoundMatch) -> list[dict[str, Any]]:
+def match_rows(match: RoundMatch, *, progress: Progress | None = None) -> list[dict[str, Any]]:
     """One dict per matched pair: ids, organisations, score, ranks, reasons in ja and en."""
     problem, result = match.problem, match.result
-    left_rank, right_rank = _ranks(problem.scores, problem.forbidden)
+    pairs = result.pairs
+    if problem.scores is None:
+        rank_for_left, rank_for_right = FR.partner_ranks(problem.scorer, pairs, progress=progress)
+        pair_scores = problem.scorer.score_pairs(pairs[:, 0], pairs[:, 1]) if len(pairs) else np.zeros(0)
+    else:
+        left_rank, right_rank = _ranks(problem.scores, problem.forbidden)
+        rank_for_left, rank_for_right = left_rank[pairs[:, 0], pairs[:, 1]], right_rank[pairs[:, 0], pairs[:, 1]]
+        pair_scores = problem.scores[pairs[:, 0], pairs[:, 1]]
+    required = {(int(i), int(j)) for i, j in problem.required}
     rows = []
-    for i, j in result.pairs.tolist():
+    for p, (i, j) in enumerate(pairs.tolist()):
         ja = explain(problem.scorer, i, j, lang="ja")
         en = explain(problem.scorer, i, j, lang="en")
         rows.append(
@@ -328,15 +407,19 @@ def match_rows(match: RoundMatch) -> list[dict[str, Any]]:
                 "left_organization": problem.left[i].organization,
                 "right_id": problem.right[j].id,
                 "right_organization": problem.right[j].organization,
-                "score": round(float(problem.scores[i, j]), 6),
-                "rank_for_left": int(left_rank[i, j]),
-                "rank_for_right": int(right_rank[i, j]),
-                "required": bool(((problem.required[:, 0] == i) & (problem.required[:, 1] == j)).any()) if len(problem.required) else False,
+                "score": round(float(pair_scores[p]), 6),
+                "rank_for_left": int(rank_for_left[p]),
+                "rank_for_right": int(rank_for_right[p]),
+                "required": (i, j) in required,
                 "reasons_ja": list(ja.reasons),
                 "reasons_en": list(en.reasons),
                 "contributions": [c.as_dict() for c in en.contributions],
             }
         )
+        if progress is not None and (p + 1) % 1000 == 0:
+            progress("writing", p + 1, len(pairs))
+    if progress is not None:
+        progress("writing", len(pairs), len(pairs))
     return rows
 
 
@@ -346,7 +429,12 @@ def summary(match: RoundMatch) -> dict[str, Any]:
     n, m = result.shape
     left_deg = np.bincount(result.pairs[:, 0], minlength=n) if n else np.zeros(0, int)
     right_deg = np.bincount(result.pairs[:, 1], minlength=m) if m else np.zeros(0, int)
-    pair_scores = problem.scores[result.pairs[:, 0], result.pairs[:, 1]] if len(result.pairs) else np.zeros(0)
+    if not len(result.pairs):
+        pair_scores = np.zeros(0)
+    elif problem.scores is None:
+        pair_scores = problem.scorer.score_pairs(result.pairs[:, 0], result.pairs[:, 1])
+    else:
+        pair_scores = problem.scores[result.pairs[:, 0], result.pairs[:, 1]]
     certificate: dict[str, Any] = {}
     cert = result.certificate
     if isinstance(cert, DualCertificate):
@@ -368,7 +456,9 @@ def summary(match: RoundMatch) -> dict[str, Any]:
         "total_score": round(float(result.objective), 6),
         "mean_score": round(float(pair_scores.mean()), 6) if len(pair_scores) else None,
         "min_score": round(float(pair_scores.min()), 6) if len(pair_scores) else None,
-        "impossible_pairs": int(problem.forbidden.sum()),
+        "path": problem.path,
+        "impossible_pairs": int(problem.forbidden.sum()) if problem.forbidden is not None
+        else int(n * m - FR.allowed_partners(problem.scorer)[0].sum()),
         "certificate": certificate,
         "checks": [{"name": c.check, "ok": c.ok} for c in match.checks],
     }
@@ -378,9 +468,13 @@ def unmatched_rows(match: RoundMatch) -> list[dict[str, Any]]:
     """Participants left without a partner, with the reason in words."""
     problem, result = match.problem, match.result
     rows = []
+    if problem.forbidden is None:
+        allowed_by_side = FR.allowed_partners(problem.scorer)
+    else:
+        allowed_by_side = ((~problem.forbidden).sum(axis=1), (~problem.forbidden).sum(axis=0))
     for side, members, axis in (("left", problem.left, 0), ("right", problem.right, 1)):
         matched = set(result.pairs[:, axis].tolist())
-        allowed = (~problem.forbidden).sum(axis=1 - axis)
+        allowed = allowed_by_side[axis]
         for index, p in enumerate(members):
             if index in matched:
                 continue
@@ -392,11 +486,32 @@ def unmatched_rows(match: RoundMatch) -> list[dict[str, Any]]:
     return rows
 
 
-def write_match(match: RoundMatch, out_dir: str | Path) -> dict[str, Path]:
-    """Write pairs.csv, pairs.json, unmatched.csv and summary.json under ``out_dir``."""
+def certificate_dict(match: RoundMatch) -> dict[str, Any] | None:
+    """The dual potentials of a result with a :class:`DualCertificate`, by participant id (None otherwise)."""
+    cert, problem = match.result.certificate, match.problem
+    if not isinstance(cert, DualCertificate):
+        return None
+    return {
+        "kind": "dual potentials",
+        "objective": match.objective,
+        "maximize": bool(match.result.maximize),
+        "status": match.result.status.value,
+        "max_violation": float(cert.max_violation),
+        "pairs_checked": int(cert.pairs_checked),
+        "pricing_rounds": int(cert.pricing_rounds),
+        "statement": "every allowed pair (i, j) has score(i, j) <= left_potential[i] + right_potential[j] (up to "
+                     "max_violation); the matched pairs meet it with equality, so no matching scores more",
+        "left_potential": {p.id: float(v) for p, v in zip(problem.left, np.asarray(cert.left_potential))},
+        "right_potential": {p.id: float(v) for p, v in zip(problem.right, np.asarray(cert.right_potential))},
+    }
+
+
+def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | None = None) -> dict[str, Path]:
+    """Write pairs.csv, pairs.json, unmatched.csv and summary.json under ``out_dir``, and
+    certificate.json when the result carries dual potentials (max-total)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rows = match_rows(match)
+    rows = match_rows(match, progress=progress)
     paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}
     buffer = io.StringIO()
     fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
@@ -412,4 +527,8 @@ def write_match(match: RoundMatch, out_dir: str | Path) -> dict[str, Path]:
     writer.writerows(unmatched_rows(match))
     paths["unmatched.csv"].write_text(buffer.getvalue(), encoding="utf-8")
     paths["summary.json"].write_text(json.dumps(summary(match), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    certificate = certificate_dict(match)
+    if certificate is not None:
+        paths["certificate.json"] = out / "certificate.json"
+        paths["certificate.json"].write_text(json.dumps(certificate, ensure_ascii=False) + "\n", encoding="utf-8")
     return paths

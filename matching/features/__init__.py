@@ -75,10 +75,12 @@ from ._scorer import (
     Contribution,
     BestPartners,
     PairScore,
+    ScoreFactors,
     Scorer,
 )
 from ._states import StateEncoder
 from ._tags import TagVectorizer
+from ._char_ngrams import CharNgramTfidf
 from ._text import TextVectorizer, matching_keywords
 
 # Learning weights from outcomes and participant propensities (maintained
@@ -93,6 +95,7 @@ __all__ = [
     "RULES",
     "TEXT_EXACT_MAX_PAIRS",
     "BudgetVectorizer",
+    "CharNgramTfidf",
     "Component",
     "Contribution",
     "Explanation",
@@ -102,6 +105,7 @@ __all__ = [
     "PairScore",
     "RegionEncoder",
     "RuleView",
+    "ScoreFactors",
     "Scorer",
     "SizeEncoder",
     "StageEncoder",

@@ -88,6 +88,7 @@ __all__ = [
     "Contribution",
     "BestPartners",
     "PairScore",
+    "ScoreFactors",
     "Scorer",
 ]
 
@@ -164,6 +165,22 @@ class BestPartners:
     scores: np.ndarray  # their scores
     n_candidates: int  # possible partners in all
     n_impossible: int  # partners the hard rules exclude
+
+
+@dataclass(frozen=True)
+class ScoreFactors:
+    """A fitted round's scores as factors in the canonical order (:meth:`Scorer.factors`)."""
+
+    left: np.ndarray  # (n_left, d): weighted dense factors
+    right: np.ndarray  # (n_right, d)
+    sparse_left: sp.csr_array | None  # (n_left, p): exact text (weighted) and the wish bonus
+    sparse_right: sp.csr_array | None  # (n_right, p)
+    left_class: np.ndarray  # (n_left,) language-and-role class
+    right_class: np.ndarray  # (n_right,)
+    class_table: np.ndarray | None  # impossible class pairs; None when none is
+    forbidden: np.ndarray  # (k, 2) listed impossible pairs (canonical positions)
+    left_order: np.ndarray  # canonical position -> left index
+    right_order: np.ndarray  # canonical position -> right index
 
 
 @dataclass(frozen=True)
@@ -575,6 +592,40 @@ class Scorer(BaseEstimator):
         self._class_table = table if table.any() else None
         self._class_left_c = class_left[self.left_order_]
         self._class_right_c = class_right[self.right_order_]
+
+    def factors(self) -> ScoreFactors:
+        """The scores as factors, in the canonical order, for :func:`matching.solvers.solve_factors`.
+
+        ``score(i, j) = left[a] @ right[b] + sparse_left[a] @ sparse_right[b]``
+        for the canonical positions ``a = left_rank_[i]``, ``b =
+        right_rank_[j]`` (the wish bonus is the sparse part's last
+        ``n_right`` columns, against an identity), and the pair is
+        impossible when ``class_table[left_class[a], right_class[b]]`` (no
+        common language, a role pair the round does not allow) or when it is
+        one of ``forbidden`` (vetoes, conflicts, excluded and self pairs).
+        Nothing of size ``n_left × n_right`` is built.
+        """
+        self._check_fitted()
+        m = self.n_right_
+        bonus = self._bonus_c.astype(np.float64)
+        if self._text_left_c is not None:
+            sparse_left = sp.csr_array(sp.hstack([self._text_left_c.astype(np.float64), bonus], format="csr"))
+            sparse_right = sp.csr_array(sp.hstack([self._text_right_c.astype(np.float64), sp.identity(m, format="csr")], format="csr"))
+        else:
+            sparse_left, sparse_right = bonus, sp.csr_array(sp.identity(m, format="csr"))
+        forbidden = self._forbidden_c.tocoo()
+        return ScoreFactors(
+            left=self.left_weighted_,
+            right=self.right_cast_,
+            sparse_left=sparse_left if sparse_left.nnz else None,
+            sparse_right=sparse_right if sparse_left.nnz else None,
+            left_class=self._class_left_c,
+            right_class=self._class_right_c,
+            class_table=self._class_table,
+            forbidden=np.column_stack([forbidden.row, forbidden.col]).astype(np.int64),
+            left_order=self.left_order_,
+            right_order=self.right_order_,
+        )
 
     def with_weights(self, weights: Mapping[str, float] | None) -> "Scorer":
         """A fitted copy scoring with other weights, without refitting the features.

@@ -43,6 +43,7 @@ from ._assignment import _REL_TOL, K, Violations, _few_ties, _slackness_violatio
 from . import _factors_kernels as FK
 from ._capacitated import solve_capacitated
 from ._constraints import bound_array, check_min_le_max, invalid, pair_array
+from ._factors_extras import Extras, make_extras
 from ._result import DualCertificate, MatchResult, Status
 
 __all__ = ["solve_factors"]
@@ -157,14 +158,19 @@ class _Factors:
 
     def __init__(
         self, a: np.ndarray, b: np.ndarray, forbidden: np.ndarray, search_dtype: type, max_block_bytes: int,
-        progress: Progress | None,
+        progress: Progress | None, extras: Extras | None = None, sign: float = -1.0,
     ):
         self.a, self.b = a, b
+        self.extras = extras if extras is not None else Extras(None, None, None, None, None)
+        self.sign = sign
         self.n, self.m = len(a), len(b)
         self.a_search = a.astype(search_dtype)
         self.b_search = b.astype(search_dtype)
         self.fptr, self.fidx = _csr_of_pairs(forbidden[:, 0], forbidden[:, 1], self.n)
         self.n_forbidden = len(forbidden)
+        # listed forbidden pairs that the class table forbids too (counted once in n_allowed)
+        listed_rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.fptr))
+        self.listed_and_class = np.bincount(listed_rows[~self.extras.allowed(listed_rows, self.fidx)], minlength=self.n)
         self.block_rows = max(1, int(max_block_bytes) // (8 * max(self.m, 1)))
         self.max_block_bytes = int(max_block_bytes)
         self.cache: np.ndarray | None = None
@@ -176,14 +182,20 @@ class _Factors:
         cols = np.ascontiguousarray(cols, dtype=np.int64)
         out = np.empty(len(rows))
         FK.pair_dots(self.a, self.b, rows, cols, out)
+        self.extras.add_pairs(rows, cols, out)
         return out
+
+    def scores(self, a: np.ndarray, b: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
+        """Scores of the left participants ``rows`` against every right one, from factors ``a``, ``b``:
+        the product, the sparse terms added, impossible pairs at a cost of ``+inf``."""
+        return self.extras.finish(a[rows] @ b.T, rows, self.sign)
 
     def blocks(self, rows: np.ndarray, stage: str, exact: bool):
         """Yield ``(chunk, scores)`` for row blocks of ``rows`` (float64 when ``exact``)."""
         search = not exact or self.a_search.dtype == np.float64
         a, b = (self.a_search, self.b_search) if search else (self.a, self.b)
         if search and self.cache is None and self.n * self.m * a.itemsize <= self.max_block_bytes:
-            self.cache = a @ b.T  # the whole product fits the memory bound: compute it once
+            self.cache = self.scores(a, b, slice(0, self.n))  # the whole product fits the memory bound: compute it once
         total = len(rows)
         contiguous = total == self.n
         for s in range(0, total, self.block_rows):
@@ -191,7 +203,7 @@ class _Factors:
             if search and self.cache is not None:
                 block = self.cache[s:s + len(chunk)] if contiguous else self.cache[chunk]
             else:
-                block = (a[s:s + len(chunk)] if contiguous else a[chunk]) @ b.T
+                block = self.scores(a, b, slice(s, s + len(chunk)) if contiguous else chunk)
             yield chunk, block
             if self.progress is not None:
                 self.progress(stage, min(s + self.block_rows, total), total)
@@ -204,15 +216,19 @@ class _Factors:
         d = self.a.shape[1]
         norms = float(np.sqrt(np.max(np.einsum("ij,ij->i", self.a, self.a), initial=0.0)))
         norms *= float(np.sqrt(np.max(np.einsum("ij,ij->i", self.b, self.b), initial=0.0)))
-        return 2.0 * (d + 2) * unit * norms * (1 + 1e-6)
+        # the sparse terms are added (computed in float64) to the rounded product: two more roundings
+        sparse = self.extras.largest_sparse()
+        return (2.0 * (d + 2) * unit * norms + 4.0 * unit * (norms + sparse)) * (1 + 1e-6)
 
     def forbidden_of(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _sub_csr(self.fptr, self.fidx, chunk)
 
     def n_allowed(self, rows: np.ndarray | None = None) -> int:
         if rows is None:
-            return self.n * self.m - self.n_forbidden
-        return len(rows) * self.m - int(np.sum(self.fptr[rows + 1] - self.fptr[rows]))
+            return (self.n * self.m - self.n_forbidden - self.extras.n_impossible()
+                    + int(self.listed_and_class.sum()))
+        return (len(rows) * self.m - int(np.sum(self.fptr[rows + 1] - self.fptr[rows]))
+                - self.extras.n_impossible(rows) + int(self.listed_and_class[rows].sum()))
 
     def candidates(self, sign: float, k_row: int, k_col: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ``k_row`` best allowed partners of every left participant and ``k_col`` of every right one.
@@ -241,6 +257,9 @@ class _Factors:
         keys = np.sort(rows * m + cols)
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
         rows, cols = keys // m, keys % m
+        # a row with fewer allowed partners than k_row keeps impossible pairs (cost +inf) in its heap
+        allowed = self.extras.allowed(rows, cols)
+        rows, cols = rows[allowed], cols[allowed]
         return rows, cols, self.values(rows, cols)
 
 
@@ -339,7 +358,7 @@ def _pricer(f: _Factors, sign: float, exact: bool):
 
 def _exact_rows(f: _Factors, sign: float, rows: np.ndarray, u, v, tol, k, cptr, cidx):
     """Price whole rows in float64: violators, worst (candidates included) and margins."""
-    block = f.a[rows] @ f.b.T
+    block = f.scores(f.a, f.b, rows)
     fptr, fidx = f.forbidden_of(rows)
     bptr, bidx = _sub_csr(cptr, cidx, rows)
     local = np.arange(len(rows), dtype=np.int64)
@@ -362,7 +381,7 @@ def _completer(f: _Factors, sign: float, k: int):
         forbidden = set(zip(*(np.repeat(np.arange(f.n), np.diff(f.fptr)).tolist(), f.fidx.tolist()))) if f.n_forbidden else set()
         for s in range(0, len(lefts), step):
             rows = lefts[s:s + step]
-            cost = sign * (f.a[rows] @ f.b[rights].T)
+            cost = sign * f.extras.finish(f.a[rows] @ f.b[rights].T, rows, sign, cols=rights)
             best = np.argpartition(cost, kk - 1, axis=1)[:, :kk] if kk < len(rights) else np.broadcast_to(
                 np.arange(len(rights)), cost.shape
             )
@@ -373,6 +392,8 @@ def _completer(f: _Factors, sign: float, k: int):
         out_c.append(rights[:t])
         r = np.concatenate(out_r)
         c = np.concatenate(out_c)
+        allowed = f.extras.allowed(r, c)
+        r, c = r[allowed], c[allowed]
         if forbidden:
             keep = np.array([(i, j) not in forbidden for i, j in zip(r.tolist(), c.tolist())], dtype=bool)
             r, c = r[keep], c[keep]
@@ -385,7 +406,7 @@ def _largest_score(f: _Factors) -> float:
     """Largest |score| over all pairs (one pass of float64 blocks)."""
     top = 0.0
     for _, block in f.blocks(np.arange(f.n, dtype=np.int64), "scale", exact=True):
-        top = max(top, float(np.max(np.abs(block), initial=0.0)))
+        top = max(top, float(np.max(np.abs(block), where=np.isfinite(block), initial=0.0)))
     return top
 
 
@@ -412,6 +433,8 @@ def solve_factors(
     max_block_bytes: int = 256 * 2**20,
     progress: Progress | None = None,
     dtype: Any = np.float32,
+    sparse_vectors: Any = None,
+    forbidden_classes: Any = None,
 ) -> MatchResult:
     """Exact matching when the scores are products of left and right vectors.
 
@@ -468,6 +491,18 @@ def solve_factors(
     dtype : numpy.float32 or numpy.float64, default float32
         Precision of the products used to *pick* candidates.  Pricing (the
         certificate) and the objective are always computed in float64.
+    sparse_vectors : None or (sparse_left, sparse_right)
+        Sparse matrices of shapes ``(n_left, p)`` and ``(n_right, p)`` whose
+        product is added to the scores: ``score(i, j) += sparse_left[i] @
+        sparse_right[j]`` (exact sparse text similarity; a sparse bonus
+        matrix ``B`` is ``(B, identity)``).  Added to every block and to
+        every exact score.
+    forbidden_classes : None or (left_class, right_class, table)
+        Class-wise impossibility, for rules that forbid too many pairs to
+        list (no common language, role pairs not allowed): ``(i, j)`` is
+        forbidden when ``table[left_class[i], right_class[j]]`` (a boolean
+        table, integer classes).  Applied block by block; counted out of
+        ``pairs_checked``.  Combines with ``forbidden``.
 
     Returns
     -------
@@ -541,6 +576,10 @@ def solve_factors(
     check_min_le_max(lmin, lcap, "left_min", "left_capacity")
     check_min_le_max(rmin, rcap, "right_min", "right_capacity")
     rpairs = pair_array(required, (n, m), "required")
+    extras = make_extras(sparse_vectors, forbidden_classes, n, m)
+    if len(rpairs) and not extras.allowed(rpairs[:, 0], rpairs[:, 1]).all():
+        i, j = (int(v) for v in rpairs[~extras.allowed(rpairs[:, 0], rpairs[:, 1])][0])
+        raise invalid("required", (i, j), f"required pair ({i}, {j}) is forbidden by forbidden_classes")
     if len(rpairs) and len(fpairs):
         clash = np.intersect1d(rpairs[:, 0] * m + rpairs[:, 1], fpairs[:, 0] * m + fpairs[:, 1])
         if len(clash):
@@ -562,18 +601,20 @@ def solve_factors(
         )
     if one_to_one:
         return _one_to_one(a, b, fpairs, sign, maximize, require_complete, int(k), int(max_block_bytes),
-                           progress, search_dtype, start)
+                           progress, search_dtype, start, extras)
     return _capacitated(a, b, fpairs, sign, maximize, (lcap, rcap, lmin, rmin, rpairs), int(k), int(max_block_bytes),
-                        progress, search_dtype, start)
+                        progress, search_dtype, start, extras)
 
 
-def _one_to_one(a, b, fpairs, sign, maximize, require_complete, k, max_block_bytes, progress, search_dtype, start):
+def _one_to_one(a, b, fpairs, sign, maximize, require_complete, k, max_block_bytes, progress, search_dtype, start,
+                extras):
     n, m = len(a), len(b)
     transpose = n > m  # the warm-started pricing loop skips calm rows only when rows are the smaller side
     if transpose:
         a, b = b, a
         fpairs = fpairs[:, ::-1]
-    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress)
+        extras = extras.swapped()
+    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress, extras, sign)
     k_col = max(2, k // 2)
     rows, cols, vals = f.candidates(sign, k, k_col)
     initial = len(rows)
@@ -633,10 +674,10 @@ def _with_pairs(rows, cols, vals, extra: np.ndarray, f: "_Factors"):
             np.concatenate([vals, f.values(new[:, 0], new[:, 1])]))
 
 
-def _capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start):
+def _capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start, extras):
     lcap, rcap, lmin, rmin, rpairs = bounds
     n, m = len(a), len(b)
-    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress)
+    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress, extras, sign)
     k_row = int(min(max(k, int(lcap.max()) + _EXTRA), m))
     k_col = int(min(max(k // 2, int(rcap.max()) + _EXTRA), n))
     constraints = dict(left_capacity=lcap, right_capacity=rcap, left_min=lmin, right_min=rmin, maximize=maximize)

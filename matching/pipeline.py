@@ -499,8 +499,9 @@ def certificate_dict(match: RoundMatch) -> dict[str, Any] | None:
         "max_violation": float(cert.max_violation),
         "pairs_checked": int(cert.pairs_checked),
         "pricing_rounds": int(cert.pricing_rounds),
-        "statement": "every allowed pair (i, j) has score(i, j) <= left_potential[i] + right_potential[j] (up to "
-                     "max_violation); the matched pairs meet it with equality, so no matching scores more",
+        "statement": "every allowed pair (i, j) has score(i, j) <= left_potential[i] + right_potential[j] up to "
+                     "max_violation, checked over pairs_checked pairs; with complementary slackness on the matched "
+                     "pairs and the capacities, LP duality proves that no feasible matching scores more",
         "left_potential": {p.id: float(v) for p, v in zip(problem.left, np.asarray(cert.left_potential))},
         "right_potential": {p.id: float(v) for p, v in zip(problem.right, np.asarray(cert.right_potential))},
     }

@@ -58,9 +58,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
 from itertools import product
-from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -68,17 +66,13 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._blocks import block_ranges, square_blocks
-from ._topk_kernel import fold_block, heaps_to_lists
-from ._geo import RegionEncoder
-from ._industry import IndustryEncoder
+from ._blocks import block_ranges
+from ._components import BUILDERS, COMPONENTS, DEFAULT_WEIGHTS, TEXT_EXACT_MAX_PAIRS, Component, Part
 from ._language import LanguageEncoder
-from ._numeric import BudgetVectorizer, SizeEncoder, StageEncoder
 from ._profiles import canonical_order, feature_view, rule_view
 from ._rules import Violation, pair_matrix
-from ._states import StateEncoder
-from ._tags import TagVectorizer
-from ._text import TextVectorizer
+from ._scorer_topk import top_k as _top_k
+from ._scores import BestPartners, Contribution, PairScore, ScoreFactors
 
 __all__ = [
     "COMPONENTS",
@@ -91,164 +85,6 @@ __all__ = [
     "ScoreFactors",
     "Scorer",
 ]
-
-
-@dataclass(frozen=True)
-class Component:
-    """A scoring component: its name and labels for people."""
-
-    name: str
-    ja: str
-    en: str
-    default_weight: float
-
-
-COMPONENTS: Mapping[str, Component] = MappingProxyType(
-    {
-        c.name: c
-        for c in [
-            Component("text", "説明文の類似", "similar descriptions", 0.20),
-            Component("tags_left_seeks", "左側のニーズと右側の提供", "left seeks what right offers", 0.175),
-            Component("tags_right_seeks", "右側のニーズと左側の提供", "right seeks what left offers", 0.175),
-            Component("industry", "業種の近さ", "industry proximity", 0.10),
-            Component("region", "地域・距離・時差", "region, distance and time zone", 0.05),
-            Component("language", "共通言語", "common language", 0.10),
-            Component("stage", "成熟度と支援対象段階", "maturity stage served", 0.10),
-            Component("budget", "予算と価格帯", "budget within price range", 0.10),
-            Component("size", "企業規模", "company size", 0.0),
-        ]
-    }
-)
-
-#: The weights used when a round sets none (they sum to 1).
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({c.name: c.default_weight for c in COMPONENTS.values()})
-
-#: ``text_dim="auto"`` keeps exact sparse TF-IDF up to this many pairs, then
-#: projects text onto 128 SVD dimensions.
-TEXT_EXACT_MAX_PAIRS = 100_000_000
-_AUTO_TEXT_DIM = 128
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One component's part of a pair's score.
-
-    ``value`` is the raw component value, ``weight`` the normalised weight,
-    ``contribution = weight * value``; ``neutral`` is true when data was
-    missing and the value is the component's neutral value.  The wish bonus
-    appears as component ``"wish"`` with weight 1.
-    """
-
-    component: str
-    value: float
-    weight: float
-    contribution: float
-    neutral: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.component,
-            "value": self.value,
-            "weight": self.weight,
-            "contribution": self.contribution,
-            "neutral": self.neutral,
-        }
-
-
-@dataclass(frozen=True)
-class BestPartners:
-    """One participant's best possible partners (:meth:`Scorer.best_partners`)."""
-
-    side: str  # "left" or "right": the participant's own side
-    index: int  # the participant's row (left) or column (right)
-    partners: np.ndarray  # partner indices on the other side, best first (ties: lower index first)
-    scores: np.ndarray  # their scores
-    n_candidates: int  # possible partners in all
-    n_impossible: int  # partners the hard rules exclude
-
-
-@dataclass(frozen=True)
-class ScoreFactors:
-    """A fitted round's scores as factors in the canonical order (:meth:`Scorer.factors`)."""
-
-    left: np.ndarray  # (n_left, d): weighted dense factors
-    right: np.ndarray  # (n_right, d)
-    sparse_left: sp.csr_array | None  # (n_left, p): exact text (weighted) and the wish bonus
-    sparse_right: sp.csr_array | None  # (n_right, p)
-    left_class: np.ndarray  # (n_left,) language-and-role class
-    right_class: np.ndarray  # (n_right,)
-    class_table: np.ndarray | None  # impossible class pairs; None when none is
-    forbidden: np.ndarray  # (k, 2) listed impossible pairs (canonical positions)
-    left_order: np.ndarray  # canonical position -> left index
-    right_order: np.ndarray  # canonical position -> right index
-
-
-@dataclass(frozen=True)
-class PairScore:
-    """A pair's score as the sum of its contributions (``math.fsum``)."""
-
-    left: int
-    right: int
-    score: float
-    contributions: tuple[Contribution, ...]
-    impossible: tuple[Violation, ...] = ()
-
-    def __getitem__(self, name: str) -> Contribution:
-        for c in self.contributions:
-            if c.component == name:
-                return c
-        raise KeyError(f"no component {name!r}; known: {[c.component for c in self.contributions]}")
-
-
-@dataclass
-class _Part:
-    """A fitted component: value = left·right (+ sparse_left·sparse_right)."""
-
-    left: np.ndarray
-    right: np.ndarray
-    neutral: float
-    na_left: np.ndarray  # na_left[i] · na_right[j] == 1 where the component does not apply
-    na_right: np.ndarray
-    sparse_left: sp.csr_array | None = None
-    sparse_right: sp.csr_array | None = None
-    table: np.ndarray | None = None  # raw state table (nan = n/a), state components only
-    transformers: tuple = ()
-
-
-def _ordered_sum(matrix: np.ndarray | sp.csr_array, order: np.ndarray) -> np.ndarray:
-    """Column sums over rows taken in ``order`` (same rows, same bits)."""
-    if sp.issparse(matrix):
-        return np.asarray(matrix[order].sum(axis=0)).ravel()
-    return np.asarray(matrix)[order].sum(axis=0)
-
-
-def _bilinear(
-    value_left: np.ndarray | sp.csr_array,
-    value_right: np.ndarray | sp.csr_array,
-    na_left: np.ndarray,
-    na_right: np.ndarray,
-    order_left: np.ndarray,
-    order_right: np.ndarray,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Neutral value and the (neutral-folding) extra columns of a bilinear component.
-
-    ``value_left · value_right`` is the value where the component applies
-    (and 0 where it does not); ``na_left · na_right`` is 1 where it does
-    not apply, else 0.  Returns ``(neutral, extra_left, extra_right)`` with
-    ``extra_left = neutral * na_left``.
-    """
-    n_left, n_right = len(order_left), len(order_right)
-    total = float(_ordered_sum(value_left, order_left) @ _ordered_sum(value_right, order_right))
-    n_na = float(_ordered_sum(na_left, order_left) @ _ordered_sum(na_right, order_right))
-    applicable = n_left * n_right - n_na
-    neutral = total / applicable if applicable > 0.5 else 0.0
-    return neutral, neutral * na_left, np.asarray(na_right, dtype=np.float64)
-
-
-def _presence_na(present_left: np.ndarray, present_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """n/a indicator ``1 - p_l p_r`` as ``[1, -p_l] · [1, p_r]``."""
-    pl, pr = present_left.astype(np.float64), present_right.astype(np.float64)
-    return np.column_stack([np.ones_like(pl), -pl]), np.column_stack([np.ones_like(pr), pr])
 
 
 def _check_weights(weights: Mapping[str, float] | None, names: tuple[str, ...]) -> dict[str, float]:
@@ -465,9 +301,9 @@ class Scorer(BaseEstimator):
         self.left_order_, self.right_order_ = order_left, order_right
         self.left_rank_, self.right_rank_ = np.argsort(order_left), np.argsort(order_right)
         union = left_records + right_records
-        parts: dict[str, _Part] = {}
+        parts: dict[str, Part] = {}
         for name in names:
-            parts[name] = _BUILDERS[name](self, left_records, right_records, union, order_left, order_right)
+            parts[name] = BUILDERS[name](self, left_records, right_records, union, order_left, order_right)
         self.neutral_ = {name: parts[name].neutral for name in names}
         self.transformers_ = {name: parts[name].transformers for name in names}
         self.tables_ = {name: parts[name].table for name in names if parts[name].table is not None}
@@ -935,57 +771,7 @@ class Scorer(BaseEstimator):
             by content, then id), so the candidates do not depend on the
             input order.
         """
-        self._check_fitted()
-        if direction not in ("left", "right", "both"):
-            raise ValueError(f"direction must be 'left', 'right' or 'both', got {direction!r}")
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be an int >= 1, got {k!r}")
-        k = int(k)
-        dtype = np.dtype(self.dtype)
-        n_left, n_right = self.n_left_, self.n_right_
-        want_rows, want_cols = direction in ("left", "both"), direction in ("right", "both")
-        kr, kc = min(k, n_right), min(k, n_left)
-        # running heaps of negated scores (compiled); 0 rows when a direction is not wanted
-        row_keys = np.empty((n_left if want_rows else 0, kr))
-        row_heap = np.empty(row_keys.shape, np.int64)
-        row_size = np.zeros(len(row_keys), np.int64)
-        col_keys = np.empty((n_right if want_cols else 0, kc))
-        col_heap = np.empty(col_keys.shape, np.int64)
-        col_size = np.zeros(len(col_keys), np.int64)
-        total, done = n_left * n_right, 0
-        # Blocks run over the canonical order and candidates are kept by canonical
-        # rank, so the result (ties included) does not depend on the input order.
-        for rows, cols in square_blocks(n_left, n_right, int(max_block_cells or self.max_block_cells)):
-            scores = self._block_c(rows, cols)
-            np.copyto(scores, -np.inf, where=self._mask_block_c(rows, cols))
-            fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
-                       want_rows, want_cols)
-            done += (rows.stop - rows.start) * (cols.stop - cols.start)
-            if progress is not None:
-                progress(done, total)
-        row_vals, row_idx = heaps_to_lists(row_keys, row_heap, row_size, dtype, n_right)
-        col_vals, col_idx = heaps_to_lists(col_keys, col_heap, col_size, dtype, n_left)
-        pieces_i, pieces_j, pieces_v = [], [], []
-        if want_rows:
-            keep = np.isfinite(row_vals)
-            pieces_i.append(self.left_order_[np.broadcast_to(np.arange(n_left)[:, None], keep.shape)[keep]])
-            pieces_j.append(self.right_order_[row_idx[keep]])
-            pieces_v.append(row_vals[keep])
-        if want_cols:
-            keep = np.isfinite(col_vals)
-            pieces_i.append(self.left_order_[col_idx[keep]])
-            pieces_j.append(self.right_order_[np.broadcast_to(np.arange(n_right)[:, None], keep.shape)[keep]])
-            pieces_v.append(col_vals[keep])
-        i = np.concatenate(pieces_i).astype(np.int64)
-        j = np.concatenate(pieces_j).astype(np.int64)
-        v = np.concatenate(pieces_v)
-        key = i * max(n_right, 1) + j
-        key, first = np.unique(key, return_index=True)
-        i, j, v = i[first], j[first], v[first]
-        indptr = np.zeros(n_left + 1, dtype=np.int64)
-        np.add.at(indptr, i + 1, 1)
-        indptr = np.cumsum(indptr)
-        return sp.csr_array((v.astype(dtype), j, indptr), shape=(n_left, n_right))
+        return _top_k(self, k, direction=direction, max_block_cells=max_block_cells, progress=progress)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The component names (the columns of :meth:`pair_features`)."""
@@ -1022,111 +808,3 @@ def _compact(index: np.ndarray) -> np.ndarray | slice:
     if len(index) and index[-1] - index[0] == len(index) - 1 and np.all(np.diff(index) == 1):
         return slice(int(index[0]), int(index[-1]) + 1)
     return index
-
-
-# --------------------------------------------------------------- builders
-
-
-def _text_dim(scorer: Scorer, n_left: int, n_right: int) -> int | None:
-    if scorer.text_dim == "auto":
-        return None if n_left * n_right <= TEXT_EXACT_MAX_PAIRS else _AUTO_TEXT_DIM
-    return scorer.text_dim
-
-
-def _build_text(scorer, left, right, union, order_left, order_right) -> _Part:
-    vectorizer = TextVectorizer(
-        analyzer=scorer.text_analyzer,
-        ngram_range=tuple(scorer.text_ngram_range),
-        n_components=_text_dim(scorer, len(left), len(right)),
-    )
-    both = vectorizer.fit_transform(union)
-    xl, xr = both[: len(left)], both[len(left) :]
-    if sp.issparse(xl):
-        xl, xr = sp.csr_array(xl), sp.csr_array(xr)
-        xl.sort_indices()
-        xr.sort_indices()
-        present_l, present_r = np.diff(xl.indptr) > 0, np.diff(xr.indptr) > 0
-    else:
-        present_l, present_r = np.abs(xl).sum(axis=1) > 0, np.abs(xr).sum(axis=1) > 0
-    na_l, na_r = _presence_na(present_l, present_r)
-    neutral, extra_l, extra_r = _bilinear(xl, xr, na_l, na_r, order_left, order_right)
-    if sp.issparse(xl):
-        return _Part(extra_l, extra_r, neutral, na_l, na_r, xl, xr, transformers=(vectorizer,))
-    return _Part(np.hstack([xl, extra_l]), np.hstack([xr, extra_r]), neutral, na_l, na_r, transformers=(vectorizer,))
-
-
-def _tags_builder(left_field: str, right_field: str):
-    def build(scorer, left, right, union, order_left, order_right) -> _Part:
-        vl = TagVectorizer(left_field, related=scorer.tag_related).fit(union)
-        vr = TagVectorizer(right_field, related=scorer.tag_related).fit(union)
-        xl, xr = vl.transform(left), vr.transform(right)
-        present_l, present_r = xl.any(axis=1), xr.any(axis=1)
-        na_l, na_r = _presence_na(present_l, present_r)
-        neutral, extra_l, extra_r = _bilinear(xl, xr, na_l, na_r, order_left, order_right)
-        return _Part(np.hstack([xl, extra_l]), np.hstack([xr, extra_r]), neutral, na_l, na_r, transformers=(vl, vr))
-
-    return build
-
-
-def _state_builder(make: Callable[[Scorer], StateEncoder]):
-    def build(scorer, left, right, union, order_left, order_right) -> _Part:
-        encoder = make(scorer).fit(union)
-        sl, sr = encoder.state_indices(left), encoder.state_indices(right)
-        table = encoder.similarity_table()
-        k = len(encoder.states_)
-        count_l = np.bincount(sl, minlength=k).astype(np.float64)
-        count_r = np.bincount(sr, minlength=k).astype(np.float64)
-        applicable = ~np.isnan(table)
-        filled = np.where(applicable, table, 0.0)
-        n_applicable = float(count_l @ applicable @ count_r)
-        neutral = float(count_l @ filled @ count_r) / n_applicable if n_applicable > 0 else 0.0
-        used = np.unique(sr)
-        final = np.where(applicable, table, neutral)
-        left_vectors = final[sl][:, used]
-        right_vectors = _one_hot(sr, used, k)
-        na_left = (~applicable)[sl][:, used].astype(np.float64)
-        return _Part(left_vectors, right_vectors, neutral, na_left, right_vectors, table=table, transformers=(encoder,))
-
-    return build
-
-
-def _one_hot(states: np.ndarray, used: np.ndarray, k: int) -> np.ndarray:
-    """``(n, len(used))`` one-hot rows of ``states`` over the sorted ``used`` states."""
-    position = np.full(k, -1, dtype=np.intp)
-    position[used] = np.arange(len(used))
-    out = np.zeros((len(states), len(used)))
-    out[np.arange(len(states)), position[states]] = 1.0
-    return out
-
-
-def _build_budget(scorer, left, right, union, order_left, order_right) -> _Part:
-    budget = BudgetVectorizer("budget").fit(union)
-    price = BudgetVectorizer("price").fit(union)
-    bl, pl = budget.transform(left), price.transform(left)
-    br, pr = budget.transform(right), price.transform(right)
-    hbl, hpl = bl.any(axis=1).astype(float), pl.any(axis=1).astype(float)
-    hbr, hpr = br.any(axis=1).astype(float), pr.any(axis=1).astype(float)
-    # value = b_l·p_r + p_l·b_r, the second term only when the first does not apply
-    value_l = np.hstack([bl, pl, -hbl[:, None] * pl])
-    value_r = np.hstack([pr, br, hpr[:, None] * br])
-    # n/a = (1 - hb_l hp_r)(1 - hb_r hp_l)
-    na_l = np.column_stack([np.ones_like(hbl), -hbl, -hpl, hbl * hpl])
-    na_r = np.column_stack([np.ones_like(hbr), hpr, hbr, hbr * hpr])
-    neutral, extra_l, extra_r = _bilinear(value_l, value_r, na_l, na_r, order_left, order_right)
-    return _Part(np.hstack([value_l, extra_l]), np.hstack([value_r, extra_r]), neutral, na_l, na_r, transformers=(budget, price))
-
-
-_BUILDERS: Mapping[str, Callable[..., _Part]] = MappingProxyType(
-    {
-        "text": _build_text,
-        "tags_left_seeks": _tags_builder("seeks", "offers"),
-        "tags_right_seeks": _tags_builder("offers", "seeks"),
-        "industry": _state_builder(lambda s: IndustryEncoder()),
-        "region": _state_builder(lambda s: RegionEncoder()),
-        "language": _state_builder(lambda s: LanguageEncoder(interpreter_languages=tuple(s.interpreter_languages))),
-        "stage": _state_builder(lambda s: StageEncoder()),
-        "budget": _build_budget,
-        "size": _state_builder(lambda s: SizeEncoder()),
-    }
-)
-assert tuple(_BUILDERS) == tuple(COMPONENTS)

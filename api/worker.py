@@ -46,9 +46,10 @@ def run_worker(settings: Settings, *, stop: threading.Event | None = None, out: 
         require_current_schema(engine)
         runner = JobRunner(make_sessionmaker(engine), settings)
         stop = stop or threading.Event()
+        previous = {}
         if threading.current_thread() is threading.main_thread():
             for number in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(number, lambda *_: stop.set())
+                previous[number] = signal.signal(number, lambda *_: stop.set())
         runner.start()
         where = engine.url.render_as_string(hide_password=True)
         print(f"job worker {runner.identity}: {settings.job_workers} thread(s), lease {settings.job_lease_seconds:g} s, "
@@ -59,6 +60,8 @@ def run_worker(settings: Settings, *, stop: threading.Event | None = None, out: 
         runner.stop(timeout=shutdown_seconds)
         print(f"job worker {runner.identity} stopped" + (f"; {held} running job(s) finished or handed back" if held else ""),
               file=out, flush=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         return 0
     finally:
         engine.dispose()

@@ -52,6 +52,7 @@ def run_worker(args: argparse.Namespace) -> int:
     if settings.job_workers < 1:
         raise InvalidInput([FieldError("MATCHING_JOB_WORKERS", settings.job_workers, "a worker needs at least 1 thread")])
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))  # its set-up chatter
     return run(settings)
 
 

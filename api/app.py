@@ -11,10 +11,12 @@ from fastapi.responses import RedirectResponse
 
 from .db import make_engine, make_sessionmaker, migrate
 from .demo import ensure_demo
-from .jobs import JobRunner, recover
+from .health import require_current_schema
+from .health import router as health_router
 from .limits import BodySizeLimit
 from .problems import install_problem_handlers
 from .routes import api_router
+from .runner import JobRunner
 from .settings import Settings
 
 __all__ = ["create_app"]
@@ -22,25 +24,28 @@ __all__ = ["create_app"]
 log = logging.getLogger("api")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrate_schema: bool = True) -> FastAPI:
     """Build the service: migrate the database, seed the demo when empty, wire routes and workers.
 
-    Job workers start (after :func:`api.jobs.recover`) when the app starts
-    (``uvicorn``, or ``with TestClient(app)``) and stop when it stops.
+    With ``migrate_schema=False`` the database is not upgraded but checked:
+    :class:`api.health.SchemaNotCurrent` when its migrations are not at head.
+    ``settings.job_workers`` job worker threads (:class:`api.runner.JobRunner`)
+    start when the app starts (``uvicorn``, or ``with TestClient(app)``) and
+    stop when it stops; none with ``job_workers=0``.
     ``app.state`` holds ``settings``, ``engine``, ``sessions``, ``runner`` and ``demo``.
     """
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    if migrate_schema:
+        migrate(engine)
+    else:
+        require_current_schema(engine)
     sessions = make_sessionmaker(engine)
     demo = ensure_demo(sessions, settings) if settings.seed_demo else None
     runner = JobRunner(sessions, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        counts = recover(sessions, settings)
-        if counts["requeued"] or counts["failed"]:
-            log.warning("jobs interrupted by the last stop: %(requeued)d re-queued, %(failed)d failed", counts)
         runner.start()
         try:
             yield
@@ -61,10 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     app.include_router(api_router)
-
-    @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health_router)
 
     if not _mount_web(app):
         @app.get("/", include_in_schema=False)

@@ -5,40 +5,33 @@ backwards).
 
 * :func:`submit_job` checks the request and the limits and inserts a
   ``queued`` row.
-* A worker claims the oldest queued job with a conditional update
-  (``... WHERE id = ? AND state = 'queued'``), so two workers never take
-  the same job; the claim counts an attempt.
+* A worker (:class:`api.runner.JobRunner`, in an API process or in
+  ``matching worker``) claims the oldest queued job with a lease
+  (:mod:`api.leases`) and renews it by heartbeat; the claim counts an
+  attempt.  A job whose worker died is taken over once its lease has
+  expired, or failed with ``job-interrupted`` after ``job_max_attempts``.
 * The result and the flip to ``succeeded`` are written in **one**
-  transaction: a crash leaves either no result or the whole result.
-* :func:`recover` (at start-up) finds jobs left ``running`` by a process
-  that died: they are queued again while ``attempts < job_max_attempts``,
-  else marked ``failed`` with the reason.  One server process per database
-  is assumed (a second process starting would re-queue the first one's
-  running jobs).
+  transaction, by the lease's owner only: a crash leaves either no result
+  or the whole result, and a job has at most one result.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-import time
-import uuid
 from typing import Any, Mapping
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from matching.errors import FieldError, InvalidInput
 
-from . import compute, service
+from . import service
 from .auth import new_id
-from .models import EventRow, FeedbackRow, JobRow, LockRow, PairRow, ResultRow, utcnow
-from .problems import Problem, limit_exceeded, not_found, problem_from_exception
+from .models import EventRow, JobRow, LockRow, ResultRow, utcnow
+from .problems import Problem, limit_exceeded, not_found
 from .settings import Settings
 
-__all__ = ["JOB_KINDS", "submit_job", "get_job", "job_public", "list_jobs", "cancel_job", "recover", "JobRunner"]
+__all__ = ["JOB_KINDS", "submit_job", "get_job", "job_public", "list_jobs", "cancel_job", "JobRunner"]
 
 log = logging.getLogger("api.jobs")
 
@@ -175,199 +168,4 @@ def cancel_job(session: Session, organizer_id: str, job_id: str) -> JobRow:
     return row
 
 
-def recover(sessions: sessionmaker[Session], settings: Settings) -> dict[str, int]:
-    """Deal with jobs a dead process left ``running``: re-queue them, or fail them after too many attempts."""
-    counts = {"requeued": 0, "failed": 0}
-    with sessions() as session, session.begin():
-        for row in session.scalars(select(JobRow).where(JobRow.state == "running")).all():
-            if row.attempts < settings.job_max_attempts:
-                row.state = "queued"
-                row.message = f"re-queued: the server stopped while the job was running (attempt {row.attempts} of {settings.job_max_attempts})"
-                row.progress = 0.0
-                row.worker = None
-                counts["requeued"] += 1
-            else:
-                reason = (f"server stopped while the job was running; it had been tried {row.attempts} time(s), "
-                          f"the most allowed ({settings.job_max_attempts}), so it was not started again")
-                row.state = "failed"
-                row.message = reason
-                row.error = Problem("job-interrupted", reason).body()
-                row.finished_at = utcnow()
-                counts["failed"] += 1
-            if row.cancel_requested and row.state == "queued":
-                row.state = "cancelled"
-                row.message = "cancelled (the server stopped while it was running)"
-                row.finished_at = utcnow()
-    return counts
-
-
-class _Cancelled(Exception):
-    pass
-
-
-class JobRunner:
-    """Worker threads taking queued jobs from the database."""
-
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings):
-        self.sessions = sessions
-        self.settings = settings
-        self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._threads: list[threading.Thread] = []
-
-    def start(self) -> None:
-        for k in range(self.settings.job_workers):
-            thread = threading.Thread(target=self._loop, name=f"job-worker-{k}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop taking jobs; a job still running after ``timeout`` goes back to the queue (this attempt not counted)."""
-        self._stop.set()
-        self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
-        try:
-            with self.sessions() as session, session.begin():
-                session.execute(
-                    update(JobRow).where(JobRow.state == "running", JobRow.worker == self.identity)
-                    .values(state="queued", attempts=JobRow.attempts - 1, worker=None, progress=0.0,
-                            message="re-queued: the server was stopped while the job was running")
-                )
-        except Exception:  # the database is gone: recovery at the next start deals with it
-            log.exception("could not re-queue running jobs at shutdown")
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                job_id = self.claim()
-            except Exception:  # the database is briefly unavailable: retry later
-                log.exception("claiming a job failed")
-                job_id = None
-            if job_id is None:
-                self._wake.wait(self.settings.job_poll_seconds)
-                self._wake.clear()
-                continue
-            self.execute(job_id)
-
-    def claim(self) -> str | None:
-        """Take the oldest queued job, or ``None``; a conditional update makes the claim exclusive."""
-        with self.sessions() as session, session.begin():
-            candidates = session.scalars(select(JobRow.id).where(JobRow.state == "queued")
-                                         .order_by(JobRow.created_at, JobRow.id).limit(5)).all()
-            for job_id in candidates:
-                claimed = session.execute(
-                    update(JobRow).where(JobRow.id == job_id, JobRow.state == "queued")
-                    .values(state="running", attempts=JobRow.attempts + 1, started_at=utcnow(), worker=self.identity,
-                            progress=0.0, message="started")
-                ).rowcount
-                if claimed == 1:
-                    return job_id
-        return None
-
-    def run_once(self) -> str | None:
-        """Claim and run one job in this thread (tests); returns its id."""
-        job_id = self.claim()
-        if job_id is not None:
-            self.execute(job_id)
-        return job_id
-
-    def _progress(self, job_id: str, fraction: float, message: str) -> None:
-        delay = self.settings.job_stage_delay
-        if delay:
-            time.sleep(delay)
-        with self.sessions() as session, session.begin():
-            session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.state == "running", JobRow.worker == self.identity)
-                            .values(progress=max(0.0, min(1.0, fraction)), message=message))
-            cancelled = session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id))
-        if cancelled:
-            raise _Cancelled()
-
-    def execute(self, job_id: str) -> None:
-        """Run a claimed job to its end state."""
-        try:
-            payload = self._compute(job_id)
-            self._store(job_id, payload)
-        except _Cancelled:
-            self._finish(job_id, "cancelled", "cancelled while running; no result was stored")
-        except Exception as exc:  # every failure ends the job with a reason
-            problem = problem_from_exception(exc)
-            if problem.status >= 500:
-                log.exception("job %s failed unexpectedly", job_id)
-                message = f"unexpected error ({type(exc).__name__}); it was logged"
-                problem = Problem("internal-error", message)
-            else:
-                message = problem.detail
-            self._finish(job_id, "failed", message, error=problem.body())
-
-    def _compute(self, job_id: str) -> dict[str, Any]:
-        with self.sessions() as session:
-            job = session.get(JobRow, job_id)
-            if job is None:
-                raise _Cancelled()  # deleted with its event
-            event = session.get(EventRow, job.event_id)
-            if event is None:
-                raise InvalidInput([FieldError("event_id", job.event_id, "the event was deleted")])
-            params = dict(job.params)
-            kind = job.kind
-            progress = lambda fraction, message: self._progress(job_id, fraction, message)  # noqa: E731
-            progress(0.02, "loading the event")
-            profiles_at = utcnow()  # before the profiles are read: a change after this makes the result stale
-            if kind == "replan":
-                source = session.get(ResultRow, params["result_id"])
-                if source is None or source.inputs is None or source.timetable is None:
-                    raise InvalidInput([FieldError("result_id", params["result_id"], "the timetable to re-plan is gone")])
-                inputs, stored = source.inputs, source.timetable
-                profiles_at = source.profiles_at or source.created_at  # re-plans the source's profiles
-                session.close()
-                return {**compute.run_replan(inputs, stored, params, progress), "profiles_at": profiles_at}
-            locks = [service.lock_public(lk) for lk in session.scalars(select(LockRow).where(LockRow.event_id == event.id)).all()]
-            programme = compute.with_locks(service.parse_programme(event.programme), locks)
-            engine_event = service.build_event(session, event, programme)
-            feedback = []
-            if kind == "match":
-                feedback = [service.feedback_public(f) for f in session.scalars(
-                    select(FeedbackRow).where(FeedbackRow.event_id == event.id, FeedbackRow.round == int(params.get("round", 0)))).all()]
-            pairs = None
-            if kind == "plan" and params.get("result_id"):
-                pairs = [(a, b) for a, b in session.execute(select(PairRow.left_id, PairRow.right_id)
-                                                            .where(PairRow.result_id == params["result_id"])
-                                                            .order_by(PairRow.position)).all()]
-            session.close()
-        if kind == "match":
-            return {**compute.run_match(engine_event, params, progress, feedback), "profiles_at": profiles_at}
-        return {**compute.run_plan(engine_event, params, pairs, progress), "profiles_at": profiles_at}
-
-    def _store(self, job_id: str, payload: dict[str, Any]) -> None:
-        """Write the result and mark the job succeeded, in one transaction."""
-        with self.sessions() as session, session.begin():
-            job = session.get(JobRow, job_id)
-            if job is None or job.state != "running" or job.worker != self.identity:
-                return  # the event was deleted, or another process took the job over: write nothing
-            if job.cancel_requested:
-                raise _Cancelled()
-            result = ResultRow(id=new_id("res"), event_id=job.event_id, job_id=job.id, kind=payload["kind"],
-                               round=payload["round"], objective=payload["objective"], summary=payload["summary"],
-                               unmatched=payload["unmatched"], timetable=payload["timetable"], inputs=payload["inputs"],
-                               created_at=utcnow(), profiles_at=payload.get("profiles_at"))
-            session.add(result)
-            session.flush()
-            session.add_all([PairRow(result_id=result.id, position=k, left_id=row["left_id"], right_id=row["right_id"],
-                                     score=float(row["score"]), data=row) for k, row in enumerate(payload["pairs"])])
-            flipped = session.execute(
-                update(JobRow).where(JobRow.id == job_id, JobRow.state == "running", JobRow.worker == self.identity,
-                                     JobRow.cancel_requested.is_(False))
-                .values(state="succeeded", progress=1.0, message="done", result_id=result.id, finished_at=utcnow())
-            ).rowcount
-            if flipped != 1:
-                raise _Cancelled()
-
-    def _finish(self, job_id: str, state: str, message: str, error: dict[str, Any] | None = None) -> None:
-        with self.sessions() as session, session.begin():
-            session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.state == "running")
-                            .values(state=state, message=message, error=error, finished_at=utcnow()))
+from .runner import JobRunner  # noqa: E402 - re-exported: workers used to live here

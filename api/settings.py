@@ -29,7 +29,8 @@ class Settings(BaseModel):
     max_concurrent_jobs: int = Field(default=2, ge=1)
     job_workers: int = Field(default=1, ge=0)
     job_poll_seconds: float = Field(default=0.5, gt=0)
-    job_max_attempts: int = Field(default=2, ge=1)
+    job_max_attempts: int = Field(default=3, ge=1, description="runs of a job whose worker dies: the first and two take-overs")
+    job_lease_seconds: float = Field(default=30.0, gt=0, description="a running job's lease; renewed every third of it")
     job_stage_delay: float = Field(default=0.0, ge=0, description="seconds to wait at each stage of a job (tests and demos of progress)")
     seed_demo: bool = True
     demo_token_file: str | None = None

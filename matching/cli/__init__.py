@@ -14,11 +14,11 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import MatchingError
-from . import _demo, _factors, _generate, _match, _plan, _quality, _score, _serve, _validate
+from . import _demo, _factors, _generate, _match, _plan, _quality, _score, _serve, _validate, _worker
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = (_validate, _generate, _score, _match, _factors, _quality, _plan, _demo, _serve)
+COMMANDS = (_validate, _generate, _score, _match, _factors, _quality, _plan, _demo, _serve, _worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

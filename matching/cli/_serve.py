@@ -8,6 +8,8 @@ __all__ = ["register", "run", "run_organizer"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from api.__main__ import add_process_arguments
+
     serve = sub.add_parser(
         "serve",
         help="run the HTTP matching service (FastAPI) with the embedded database",
@@ -15,14 +17,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Apply the database migrations, seed a demo organizer and event (100 SMEs x 8 startups) when the "
             "database is empty, print the URL and the demo token, then serve the JSON API under /api/v1 (docs at "
             "/docs) and the pages. The database is MATCHING_DATABASE_URL (default sqlite:///./var/matching.db; "
-            "PostgreSQL: postgresql+psycopg://user:password@host/db). Same as `python -m api`."
+            "PostgreSQL: postgresql+psycopg://user:password@host/db). Same as `python -m api`. With --workers N "
+            "or --no-jobs (jobs then run in `matching worker` processes) the database is not upgraded but must "
+            "already be migrated (`matching migrate`)."
         ),
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--database-url", default=None, help="overrides MATCHING_DATABASE_URL")
     serve.add_argument("--no-demo", action="store_true", help="do not seed the demo event into an empty database")
-    serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    add_process_arguments(serve)
     serve.set_defaults(func=run)
 
     organizer = sub.add_parser(

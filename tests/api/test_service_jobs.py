@@ -1,4 +1,4 @@
-"""Durable jobs: exclusive claims, one-transaction results, recovery after a crash; migrations match the models."""
+"""Durable jobs: exclusive claims, one-transaction results, cancellation; migrations match the models (leases: test_service_leases)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from api import service
 from api.db import make_engine, make_sessionmaker, migrate
-from api.jobs import JobRunner, recover, submit_job
+from api.jobs import JobRunner, submit_job
 from api.models import EventRow, JobRow, PairRow, ResultRow
 from api.settings import Settings
 from api.testing import small_csv
@@ -47,33 +47,20 @@ def test_a_job_is_claimed_by_one_worker_only(store):
     sessions, settings, ids = store
     job_id = _queue(sessions, settings, ids)
     first, second = JobRunner(sessions, settings), JobRunner(sessions, settings)
-    assert first.claim() == job_id
+    lease = first.claim()
+    assert lease.job_id == job_id and lease.attempt == 1 and not lease.taken_over
     assert second.claim() is None
     row = _job(sessions, job_id)
-    assert (row.state, row.attempts, row.worker) == ("running", 1, first.identity)
+    assert (row.state, row.attempts, row.worker) == ("running", 1, lease.owner)
+    assert lease.owner.startswith(first.identity + "/") and row.lease_expires_at == lease.expires_at
 
 
-def test_running_jobs_are_requeued_once_then_failed_with_a_reason(store):
+def test_a_job_runs_to_success_with_one_result(store):
     sessions, settings, ids = store
     job_id = _queue(sessions, settings, ids)
-    JobRunner(sessions, settings).claim()           # a process takes it, then dies (no result, still running)
-    assert recover(sessions, settings) == {"requeued": 1, "failed": 0}
-    assert _job(sessions, job_id).state == "queued"
-    JobRunner(sessions, settings).claim()           # second attempt, the process dies again
-    assert recover(sessions, settings) == {"requeued": 0, "failed": 1}
-    row = _job(sessions, job_id)
-    assert row.state == "failed" and row.message.startswith("server stopped while the job was running")
-    assert row.error["type"].endswith("/job-interrupted") and row.result_id is None
-
-
-def test_a_requeued_job_runs_to_success(store):
-    sessions, settings, ids = store
-    job_id = _queue(sessions, settings, ids)
-    JobRunner(sessions, settings).claim()
-    recover(sessions, settings)
     assert JobRunner(sessions, settings).run_once() == job_id
     row = _job(sessions, job_id)
-    assert row.state == "succeeded" and row.attempts == 2 and row.progress == 1.0
+    assert row.state == "succeeded" and row.attempts == 1 and row.progress == 1.0 and row.lease_expires_at is None
     with sessions() as session:
         result = session.get(ResultRow, row.result_id)
         pairs = session.scalar(select(func.count()).select_from(PairRow).where(PairRow.result_id == result.id))
@@ -104,13 +91,14 @@ def test_cancel_while_running_drops_the_result(store):
     sessions, settings, ids = store
     job_id = _queue(sessions, settings, ids)
     runner = JobRunner(sessions, settings)
-    assert runner.claim() == job_id
+    lease = runner.claim()
+    assert lease.job_id == job_id
     from api.jobs import cancel_job
 
     with sessions() as session:
         assert cancel_job(session, ids[0], job_id).cancel_requested
         session.commit()
-    runner.execute(job_id)
+    runner.execute(lease)
     row = _job(sessions, job_id)
     assert row.state == "cancelled" and row.result_id is None
 

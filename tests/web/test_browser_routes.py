@@ -45,7 +45,7 @@ def test_path_values_are_escaped(http):
 
 def test_pages_are_not_in_the_api_schema(http):
     paths = http.get("/openapi.json").json()["paths"]
-    assert paths and all(p.startswith("/api/") or p == "/healthz" for p in paths)
+    assert paths and all(p.startswith("/api/") or p in ("/healthz", "/readyz") for p in paths)
 
 
 @pytest.mark.parametrize(("path", "kind"), [

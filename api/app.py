@@ -9,6 +9,7 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
+from .concurrency import DatabaseGate, request_slots
 from .db import make_engine, make_sessionmaker, migrate
 from .demo import ensure_demo
 from .health import require_current_schema
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     ``app.state`` holds ``settings``, ``engine``, ``sessions``, ``runner`` and ``demo``.
     """
     settings = settings or Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     if migrate_schema:
         migrate(engine)
     else:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.state.demo = demo
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(DatabaseGate, limit=request_slots(settings.database_pool_size, settings.job_workers))
     app.include_router(api_router)
     app.include_router(health_router)
 

@@ -31,8 +31,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; creates the folder of a SQLite file."""
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """An engine for ``url``; creates the folder of a SQLite file.
+
+    ``pool_size``: exactly that many pooled connections (no overflow); by
+    default SQLAlchemy's 5 plus 10 overflow.  An in-memory SQLite database
+    has one connection whatever it says.
+    """
+    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         memory = path in ("", ":memory:")
@@ -41,11 +47,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=StaticPool if memory else None,
+            **({"poolclass": StaticPool} if memory else pool),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -299,6 +299,9 @@ def import_participants(session: Session, settings: Settings, row: EventRow, dat
     if mode not in ("replace", "append"):
         raise Problem("invalid-input", f"mode must be 'replace' or 'append', got {mode!r}",
                       errors=[{"field": "mode", "row": None, "participant": None, "message": "expected 'replace' or 'append'", "value": mode}])
+    # One import of an event at a time (PostgreSQL: the event's row is locked until commit; SQLite writes one
+    # transaction at a time anyway): a concurrent replace would otherwise insert beside this one's rows.
+    session.execute(select(EventRow.id).where(EventRow.id == row.id).with_for_update())
     programme = parse_programme(row.programme)
     incoming = read_participants_bytes(data, format=format, source=source, programme=programme if mode == "replace" else None)
     existing = load_participants(session, row.id) if mode == "append" else []

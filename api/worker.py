@@ -41,7 +41,7 @@ def run_worker(settings: Settings, *, stop: threading.Event | None = None, out: 
     out = out or sys.stdout
     if settings.job_workers < 1:
         raise ValueError(f"a worker needs at least one job thread; got job_workers={settings.job_workers}")
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=max(4, 2 * settings.job_workers + 2))  # two per job thread
     try:
         require_current_schema(engine)
         runner = JobRunner(make_sessionmaker(engine), settings)

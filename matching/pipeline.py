@@ -15,8 +15,6 @@ when it is above 0.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ import numpy as np
 
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
 from .features import Scorer, explain
+from .io import write_csv_rows
 from .model import Event, Participant, Round
 from .solvers import (
     MatchResult,
@@ -398,18 +397,10 @@ def write_match(match: RoundMatch, out_dir: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     rows = match_rows(match)
     paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}
-    buffer = io.StringIO()
     fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])})
-    paths["pairs.csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    write_csv_rows(paths["pairs.csv"], fields, (
+        {**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])} for row in rows))
     paths["pairs.json"].write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["side", "id", "organization", "allowed_partners", "reason"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(unmatched_rows(match))
-    paths["unmatched.csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    write_csv_rows(paths["unmatched.csv"], ["side", "id", "organization", "allowed_partners", "reason"], unmatched_rows(match))
     paths["summary.json"].write_text(json.dumps(summary(match), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return paths

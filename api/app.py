@@ -15,6 +15,7 @@ from .jobs import JobRunner, recover
 from .limits import BodySizeLimit
 from .problems import install_problem_handlers
 from .routes import api_router
+from .security import SecurityHeaders
 from .settings import Settings
 
 __all__ = ["create_app"]
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.demo = demo
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: also on the body-size limit's answers
     app.include_router(api_router)
 
     @app.get("/healthz", tags=["service"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .models import ApiToken, Organizer
 from .problems import Problem
+from .ratelimit import check_attempts, record_failure
 
 __all__ = [
     "SCOPES",
@@ -75,11 +76,13 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem("unauthorized", "send 'Authorization: Bearer mt_...' with an organizer API token",
                       headers={"WWW-Authenticate": "Bearer"})
+    check_attempts(request)
     row = session.execute(
         select(ApiToken, Organizer).join(Organizer, Organizer.id == ApiToken.organizer_id)
         .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
+        record_failure(request, "token")
         raise Problem("unauthorized", "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
     api_token, organizer = row
     return Caller(organizer.id, organizer.name, api_token.id, tuple(api_token.scopes))

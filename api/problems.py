@@ -50,6 +50,7 @@ PROBLEM_TYPES: Mapping[str, tuple[str, int]] = {
     "conflict": ("Conflict with the current state", 409),
     "limit-exceeded": ("A limit of the service was exceeded", 422),
     "idempotency-mismatch": ("Idempotency-Key reused for a different request", 422),
+    "too-many-failures": ("Too many failed authentication attempts from this address", 429),
     "method-not-allowed": ("Method not allowed", 405),
     "unsupported-media-type": ("Unsupported media type", 415),
     "bad-request": ("Bad request", 400),

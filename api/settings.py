@@ -31,6 +31,8 @@ class Settings(BaseModel):
     job_poll_seconds: float = Field(default=0.5, gt=0)
     job_max_attempts: int = Field(default=2, ge=1)
     job_stage_delay: float = Field(default=0.0, ge=0, description="seconds to wait at each stage of a job (tests and demos of progress)")
+    auth_failure_limit: int = Field(default=20, ge=1, description="failed token or link attempts one client address may make per window")
+    auth_failure_window_seconds: int = Field(default=300, ge=1, description="the window of auth_failure_limit, in seconds")
     seed_demo: bool = True
     demo_token_file: str | None = None
 

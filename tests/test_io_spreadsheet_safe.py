@@ -232,3 +232,46 @@ def test_no_csv_writer_outside_the_one_path():
                         and node.attr in ("writer", "DictWriter"):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_service_pairs_and_timetable_csv_are_safe(tmp_path):
+    """The API's downloads (``pairs.csv``, ``timetable.csv``) of an event whose participants have hostile names."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api import service
+    from api.app import create_app
+    from api.settings import Settings
+    from datasets.synthetic import generate
+
+    data = generate("reskilling", seed=2, n_left=8, n_right=3)
+    people = [p.model_copy(update={"organization": HOSTILE[k % len(HOSTILE)]}) if k % 2 == 0 else p
+              for k, p in enumerate(data.participants)]
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", seed_demo=False, job_poll_seconds=0.05))
+    with TestClient(app) as client, app.state.sessions() as session:
+        _, token = service.create_organizer(session, "Exports")
+        session.commit()
+        client.headers["Authorization"] = f"Bearer {token}"
+
+        def run(event_id: str, body: dict) -> str:
+            job = client.post(f"/api/v1/events/{event_id}/jobs", json=body).json()
+            deadline = time.monotonic() + 120
+            while job["state"] in ("queued", "running"):
+                assert time.monotonic() < deadline, job
+                time.sleep(0.05)
+                job = client.get(f"/api/v1/jobs/{job['id']}").json()
+            assert job["state"] == "succeeded", job
+            return job["result_id"]
+
+        event = client.post("/api/v1/events", json={"name": "=cmd|' /C calc'!A0"}).json()["id"]
+        imported = client.post(f"/api/v1/events/{event}/participants/import", content=participants_to_bytes(people, format="csv"),
+                               headers={"Content-Type": "text/csv"})
+        assert imported.status_code == 200, imported.text
+        match = run(event, {"kind": "match"})
+        plan = run(event, {"kind": "plan", "result_id": match})
+        pairs = assert_spreadsheet_safe(client.get(f"/api/v1/results/{match}/pairs.csv").text, tmp_path)
+        meetings = assert_spreadsheet_safe(client.get(f"/api/v1/results/{plan}/timetable.csv").text, tmp_path)
+    hostile = {"'" + name for name in HOSTILE}
+    assert len(pairs) > 1 and {cell for row in pairs[1:] for cell in row} & hostile
+    assert len(meetings) > 1 and {cell for row in meetings[1:] for cell in row} & hostile

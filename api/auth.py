@@ -74,8 +74,7 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem("unauthorized", "send 'Authorization: Bearer mt_...' with an organizer API token",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem("unauthorized", code="auth_missing", headers={"WWW-Authenticate": "Bearer"})
     check_attempts(request)
     row = session.execute(
         select(ApiToken, Organizer).join(Organizer, Organizer.id == ApiToken.organizer_id)
@@ -83,7 +82,7 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     ).first()
     if row is None:
         record_failure(request, "token")
-        raise Problem("unauthorized", "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+        raise Problem("unauthorized", code="auth_unknown", headers={"WWW-Authenticate": "Bearer"})
     api_token, organizer = row
     return Caller(organizer.id, organizer.name, api_token.id, tuple(api_token.scopes))
 
@@ -98,7 +97,7 @@ def require(scope: str):  # noqa: ANN201 - a FastAPI dependency
 
     def dependency(caller: CallerDep) -> Caller:
         if scope not in caller.scopes:
-            raise Problem("forbidden", f"this needs the {scope!r} scope; the token has {list(caller.scopes)}")
+            raise Problem("forbidden", code="scope_missing", params={"scope": scope, "scopes": list(caller.scopes)})
         return caller
 
     return dependency

@@ -60,8 +60,8 @@ def check_attempts(request: Request) -> None:
         ).one()
     if count >= limit:
         retry = max(1, math.ceil(window - (now - oldest).total_seconds()))
-        raise Problem("too-many-failures", f"{count} failed token or link attempts from this address within {window} s; "
-                      f"try again in {retry} s", limit=("auth_failure_limit", limit),
+        raise Problem("too-many-failures", code="too_many_failures", params={"count": count, "window": window, "retry": retry},
+                      limit=("auth_failure_limit", limit),
                       headers={"Retry-After": str(retry)}, retry_after=retry)
 
 

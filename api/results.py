@@ -116,7 +116,7 @@ def quality(session: Session, result: ResultRow) -> dict[str, Any]:
     ``source`` says so.
     """
     if result.kind != "match":
-        raise Problem("conflict", f"result {result.id!r} is a {result.kind} result; quality is reported for match results")
+        raise Problem("conflict", code="result_not_match", params={"result": result.id, "kind": result.kind})
     rows = [r.data for r in session.scalars(select(PairRow).where(PairRow.result_id == result.id).order_by(PairRow.position))]
     report: dict[str, Any] = {"result_id": result.id, "round": result.round, "objective": result.objective}
     try:
@@ -191,8 +191,7 @@ def _quality_from_rows(rows: list[dict[str, Any]], n_left: int, n_right: int) ->
 
 def timetable_of(result: ResultRow) -> dict[str, Any]:
     if result.timetable is None:
-        raise Problem("conflict", f"result {result.id!r} is a {result.kind} result without a timetable; "
-                                  f"submit a plan job with this result_id to get one")
+        raise Problem("conflict", code="result_no_timetable", params={"result": result.id, "kind": result.kind})
     return result.timetable
 
 

@@ -152,6 +152,10 @@ def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, f
             raise Infeasible(
                 f"must pair ({left[i].id}, {right[j].id}) is impossible: {reasons}; drop the must pair or the rule",
                 culprits=(left[i].id, right[j].id),
+                code="infeasible.must_pair_impossible",
+                params={"left": left[i].id, "right": right[j].id,
+                        "reasons": {lang: "; ".join(explain(scorer, int(i), int(j), lang=lang).impossible_reasons) or default
+                                    for lang, default in (("en", "a hard rule"), ("ja", "ルール"))}},
             )
     left_cap, left_min = _capacities(left, rnd.left_capacity.min, rnd.left_capacity.max)
     right_cap, right_min = _capacities(right, rnd.right_capacity.min, rnd.right_capacity.max)
@@ -302,7 +306,14 @@ def _with_ids(exc: Infeasible, problem: RoundProblem) -> Infeasible:
 
     message = re.sub(r"\b(left|right) participant (\d+)\b", name, str(exc))
     culprits = tuple(re.sub(r"\b(left|right) participant (\d+)\b", name, c) for c in exc.culprits)
-    return Infeasible(message, culprits=culprits)
+    params = dict(exc.params)
+    members = sides.get(params.get("side", ""))
+    if members is not None:
+        if isinstance(params.get("participant"), int) and params["participant"] < len(members):
+            params["participant"] = members[params["participant"]].id
+        if isinstance(params.get("participants"), (list, tuple)):
+            params["participants"] = ", ".join(members[k].id if k < len(members) else str(k) for k in params["participants"])
+    return Infeasible(message, culprits=culprits, code=exc.code, params=params)
 
 
 def _ranks(scores: np.ndarray, forbidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

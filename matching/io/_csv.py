@@ -120,10 +120,10 @@ def parse_csv(data: bytes, *, source: str) -> tuple[list[RawRecord], list[FieldE
     except _MalformedCsv as exc:
         raise refused(
             source,
-            [FieldError("(csv)", None, f"malformed CSV: {exc.reason} (check the quotes of the record)", row=exc.line)],
+            [FieldError.coded("(csv)", None, "field.malformed_csv", {"reason": exc.reason}, row=exc.line)],
         ) from None
     if header is None:
-        raise refused(source, [FieldError("(header)", None, "the file is empty: no header row and no participants")])
+        raise refused(source, [FieldError.coded("(header)", None, "field.empty_file")])
     if header.fatal:
         raise refused(source, header.errors)
     return records, list(header.errors)

@@ -18,6 +18,7 @@ from .limits import BodySizeLimit
 from .problems import install_problem_handlers
 from .routes import api_router
 from .runner import JobRunner
+from .security import SecurityHeaders
 from .settings import Settings
 
 __all__ = ["create_app"]
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(DatabaseGate, limit=request_slots(settings.database_pool_size, settings.job_workers))
+    app.add_middleware(SecurityHeaders)  # outermost: also on the body-size limit's and the gate's answers
     app.include_router(api_router)
     app.include_router(health_router)
 

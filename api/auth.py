@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .models import ApiToken, Organizer
 from .problems import Problem
+from .ratelimit import check_attempts, record_failure
 
 __all__ = [
     "SCOPES",
@@ -73,14 +74,15 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem("unauthorized", "send 'Authorization: Bearer mt_...' with an organizer API token",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem("unauthorized", code="auth_missing", headers={"WWW-Authenticate": "Bearer"})
+    check_attempts(request)
     row = session.execute(
         select(ApiToken, Organizer).join(Organizer, Organizer.id == ApiToken.organizer_id)
         .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
-        raise Problem("unauthorized", "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+        record_failure(request, "token")
+        raise Problem("unauthorized", code="auth_unknown", headers={"WWW-Authenticate": "Bearer"})
     api_token, organizer = row
     return Caller(organizer.id, organizer.name, api_token.id, tuple(api_token.scopes))
 
@@ -95,7 +97,7 @@ def require(scope: str):  # noqa: ANN201 - a FastAPI dependency
 
     def dependency(caller: CallerDep) -> Caller:
         if scope not in caller.scopes:
-            raise Problem("forbidden", f"this needs the {scope!r} scope; the token has {list(caller.scopes)}")
+            raise Problem("forbidden", code="scope_missing", params={"scope": scope, "scopes": list(caller.scopes)})
         return caller
 
     return dependency

@@ -38,8 +38,8 @@ def request_fingerprint(request: Request, body: bytes) -> tuple[str, str, str]:
 
 def _stored(row: IdempotencyRow, method: str, path: str, digest: str, key: str) -> Response:
     if (row.method, row.path, row.body_hash) != (method, path, digest):
-        raise Problem("idempotency-mismatch",
-                      f"Idempotency-Key {key!r} was first used for {row.method} {row.path} with another body; use a new key for a new request")
+        raise Problem("idempotency-mismatch", code="idempotency_mismatch",
+                      params={"key": key, "method": row.method, "path": row.path})
     headers = dict(row.headers)
     headers["Idempotent-Replayed"] = "true"
     return Response(row.response, status_code=row.status, media_type="application/json", headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .problems import Problem, limit_exceeded
+from .problems import Problem, limit_exceeded, request_language
 
 __all__ = ["BodySizeLimit", "BodyTooLarge"]
 
@@ -30,10 +30,13 @@ class BodySizeLimit:
                               f"the request body is larger than {self.max_body_bytes} bytes", status=413)
 
     async def _send_problem(self, scope, send) -> None:  # noqa: ANN001
-        body = json.dumps(self._problem().body(scope.get("path")), separators=(",", ":")).encode()
+        from starlette.requests import Request
+
+        lang = request_language(Request(scope))
+        body = json.dumps(self._problem().body(scope.get("path"), lang), separators=(",", ":"), ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                                (b"content-language", lang.encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001

@@ -37,6 +37,7 @@ __all__ = [
     "ResultRow",
     "PairRow",
     "IdempotencyRow",
+    "AuthFailureRow",
     "utcnow",
     "UTCDateTime",
     "JOB_STATES",
@@ -216,3 +217,19 @@ class IdempotencyRow(Base):
     response: Mapped[bytes] = mapped_column(LargeBinary)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuthFailureRow(Base):
+    """One failed authentication (an unknown API token or participant link) from one client address.
+
+    Read by :mod:`api.ratelimit` to refuse an address with too many recent
+    failures; rows older than the window are deleted as new ones come.
+    """
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (Index("ix_auth_failures_client_at", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

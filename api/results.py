@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from matching.errors import FieldError, InvalidInput
+from matching.io import csv_text
 
 from . import service
 from .models import EventRow, FeedbackRow, PairRow, ParticipantRow, ResultRow
@@ -98,13 +97,10 @@ PAIR_COLUMNS = ("left_id", "left_organization", "right_id", "right_organization"
 
 
 def pairs_csv(session: Session, result: ResultRow) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PAIR_COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in session.scalars(select(PairRow).where(PairRow.result_id == result.id).order_by(PairRow.position)):
-        data = dict(row.data)
-        writer.writerow({**data, "reasons_ja": " / ".join(data.get("reasons_ja", [])), "reasons_en": " / ".join(data.get("reasons_en", []))})
-    return buffer.getvalue()
+    """The result's pairs as spreadsheet-safe CSV (:func:`matching.io.csv_text`)."""
+    rows = session.scalars(select(PairRow).where(PairRow.result_id == result.id).order_by(PairRow.position))
+    return csv_text(PAIR_COLUMNS, ({**row.data, "reasons_ja": " / ".join(row.data.get("reasons_ja", [])),
+                                    "reasons_en": " / ".join(row.data.get("reasons_en", []))} for row in rows))
 
 
 def _feedback(session: Session, result: ResultRow) -> list[FeedbackRow]:
@@ -120,7 +116,7 @@ def quality(session: Session, result: ResultRow) -> dict[str, Any]:
     ``source`` says so.
     """
     if result.kind != "match":
-        raise Problem("conflict", f"result {result.id!r} is a {result.kind} result; quality is reported for match results")
+        raise Problem("conflict", code="result_not_match", params={"result": result.id, "kind": result.kind})
     rows = [r.data for r in session.scalars(select(PairRow).where(PairRow.result_id == result.id).order_by(PairRow.position))]
     report: dict[str, Any] = {"result_id": result.id, "round": result.round, "objective": result.objective}
     try:
@@ -195,8 +191,7 @@ def _quality_from_rows(rows: list[dict[str, Any]], n_left: int, n_right: int) ->
 
 def timetable_of(result: ResultRow) -> dict[str, Any]:
     if result.timetable is None:
-        raise Problem("conflict", f"result {result.id!r} is a {result.kind} result without a timetable; "
-                                  f"submit a plan job with this result_id to get one")
+        raise Problem("conflict", code="result_no_timetable", params={"result": result.id, "kind": result.kind})
     return result.timetable
 
 
@@ -239,11 +234,8 @@ TIMETABLE_COLUMNS = ("slot", "start", "end", "table", "left", "left_organization
 
 
 def timetable_csv(result: ResultRow) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TIMETABLE_COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(timetable_of(result)["meetings"])
-    return buffer.getvalue()
+    """The plan's meetings as spreadsheet-safe CSV (:func:`matching.io.csv_text`)."""
+    return csv_text(TIMETABLE_COLUMNS, timetable_of(result)["meetings"])
 
 
 # --- participant portal ----------------------------------------------------------------------

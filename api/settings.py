@@ -33,6 +33,8 @@ class Settings(BaseModel):
     database_pool_size: int = Field(default=20, ge=4, description="database connections per process; requests beyond what they serve wait their turn")
     job_lease_seconds: float = Field(default=30.0, gt=0, description="a running job's lease; renewed every third of it")
     job_stage_delay: float = Field(default=0.0, ge=0, description="seconds to wait at each stage of a job (tests and demos of progress)")
+    auth_failure_limit: int = Field(default=20, ge=1, description="failed token or link attempts one client address may make per window")
+    auth_failure_window_seconds: int = Field(default=300, ge=1, description="the window of auth_failure_limit, in seconds")
     seed_demo: bool = True
     demo_token_file: str | None = None
 

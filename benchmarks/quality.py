@@ -62,10 +62,8 @@ mutual yeses fitted on earlier rounds, "no learning" on the profile scores.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import importlib.metadata
-import io
 import json
 import platform
 import sys
@@ -337,15 +335,13 @@ def check_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------- writing
 
 def _csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    from matching.io import csv_text
+
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: ("" if row.get(c) is None else repr(row[c]) if isinstance(row.get(c), float) else row[c]) for c in columns})
-    return buffer.getvalue()
+    return csv_text(columns, ({c: (None if row.get(c) is None else repr(row[c]) if isinstance(row.get(c), float) else row[c])
+                               for c in columns} for row in rows))
 
 
 def _mean(values: Sequence[Any]) -> float | None:

@@ -36,6 +36,7 @@ from pydantic import (
 
 from . import vocabulary as vocab
 from .errors import FieldError, InvalidInput
+from .messages import pydantic_message_id
 
 __all__ = [
     "Contact",
@@ -429,5 +430,10 @@ def field_errors(exc: ValidationError, *, row: int | None = None, participant: s
             message = err["msg"]
             if message.startswith("Value error, "):
                 message = message[len("Value error, "):]
+            code = pydantic_message_id(err)
+            if code is not None:
+                out.append(FieldError(field, value, message, row=row, participant=participant, code=code,
+                                      params={k: str(v) for k, v in (err.get("ctx") or {}).items()}))
+                continue
         out.append(FieldError(field, value, message, row=row, participant=participant))
     return out

@@ -22,8 +22,6 @@ The files written are the same.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from . import _factor_round as FR
 from ._factor_round import FACTOR_PATH_MIN_PAIRS
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
 from .features import Scorer, explain
+from .io import write_csv_rows
 from .model import Event, Participant, Round
 from .solvers import (
     MatchResult,
@@ -196,6 +195,10 @@ def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, f
             raise Infeasible(
                 f"must pair ({left[i].id}, {right[j].id}) is impossible: {reasons}; drop the must pair or the rule",
                 culprits=(left[i].id, right[j].id),
+                code="infeasible.must_pair_impossible",
+                params={"left": left[i].id, "right": right[j].id,
+                        "reasons": {lang: "; ".join(explain(scorer, int(i), int(j), lang=lang).impossible_reasons) or default
+                                    for lang, default in (("en", "a hard rule"), ("ja", "ルール"))}},
             )
     left_cap, left_min = _capacities(left, rnd.left_capacity.min, rnd.left_capacity.max)
     right_cap, right_min = _capacities(right, rnd.right_capacity.min, rnd.right_capacity.max)
@@ -374,7 +377,14 @@ def _with_ids(exc: Infeasible, problem: RoundProblem) -> Infeasible:
 
     message = re.sub(r"\b(left|right) participant (\d+)\b", name, str(exc))
     culprits = tuple(re.sub(r"\b(left|right) participant (\d+)\b", name, c) for c in exc.culprits)
-    return Infeasible(message, culprits=culprits)
+    params = dict(exc.params)
+    members = sides.get(params.get("side", ""))
+    if members is not None:
+        if isinstance(params.get("participant"), int) and params["participant"] < len(members):
+            params["participant"] = members[params["participant"]].id
+        if isinstance(params.get("participants"), (list, tuple)):
+            params["participants"] = ", ".join(members[k].id if k < len(members) else str(k) for k in params["participants"])
+    return Infeasible(message, culprits=culprits, code=exc.code, params=params)
 
 
 def _ranks(scores: np.ndarray, forbidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -514,19 +524,11 @@ def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | 
     out.mkdir(parents=True, exist_ok=True)
     rows = match_rows(match, progress=progress)
     paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}
-    buffer = io.StringIO()
     fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])})
-    paths["pairs.csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    write_csv_rows(paths["pairs.csv"], fields, (
+        {**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])} for row in rows))
     paths["pairs.json"].write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["side", "id", "organization", "allowed_partners", "reason"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(unmatched_rows(match))
-    paths["unmatched.csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    write_csv_rows(paths["unmatched.csv"], ["side", "id", "organization", "allowed_partners", "reason"], unmatched_rows(match))
     paths["summary.json"].write_text(json.dumps(summary(match), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     certificate = certificate_dict(match)
     if certificate is not None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from .. import jobs, service
 from ..auth import Reader, Runner, SessionDep
 from ..idempotency import run_idempotent
+from ..problems import localize_problem, request_language
 from ..schemas import JobCreate
 from ._deps import PageDep, SettingsDep
 
@@ -41,14 +42,23 @@ def submit_job(event_id: str, body: JobCreate, request: Request, caller: Runner,
     return response
 
 
+def _worded(job: dict[str, Any], request: Request) -> dict[str, Any]:
+    """The job with its stored problem (``error``) in the request's language."""
+    if isinstance(job.get("error"), dict):
+        job = dict(job, error=localize_problem(job["error"], request_language(request)))
+    return job
+
+
 @router.get("/events/{event_id}/jobs")
-def list_jobs(event_id: str, caller: Reader, session: SessionDep, page: PageDep) -> dict[str, Any]:
-    return jobs.list_jobs(session, service.get_event(session, caller.organizer_id, event_id), page)
+def list_jobs(event_id: str, request: Request, caller: Reader, session: SessionDep, page: PageDep) -> dict[str, Any]:
+    listed = jobs.list_jobs(session, service.get_event(session, caller.organizer_id, event_id), page)
+    return dict(listed, items=[_worded(job, request) for job in listed["items"]])
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: str, caller: Reader, session: SessionDep) -> dict[str, Any]:
-    return jobs.job_public(jobs.get_job(session, caller.organizer_id, job_id))
+def get_job(job_id: str, request: Request, caller: Reader, session: SessionDep) -> dict[str, Any]:
+    """A job's state and progress; a failed job's ``error`` is a problem document in the request's language."""
+    return _worded(jobs.job_public(jobs.get_job(session, caller.organizer_id, job_id)), request)
 
 
 @router.post("/jobs/{job_id}/cancel")

@@ -36,7 +36,7 @@ def create_token(body: TokenCreate, caller: Writer, session: SessionDep) -> dict
     if missing:
         from ..problems import Problem
 
-        raise Problem("forbidden", f"a token cannot grant scopes it does not have: {missing}")
+        raise Problem("forbidden", code="scope_grant", params={"missing": missing})
     row, token = service.create_token(session, caller.organizer_id, body.scopes, label=body.label)
     session.commit()
     return {**service.token_public(row), "token": token}

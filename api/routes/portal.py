@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from .. import results, service
 from ..auth import SessionDep
+from ..models import EventRow, ParticipantRow
+from ..problems import Problem
+from ..ratelimit import check_attempts, record_failure
 from ..schemas import PortalFeedback, WishesUpdate
 
 __all__ = ["router"]
@@ -15,48 +18,67 @@ __all__ = ["router"]
 router = APIRouter(prefix="/p/{link_token}", tags=["participant portal"])
 
 
+def link_owner(request: Request, link_token: str, session: SessionDep) -> tuple[ParticipantRow, EventRow]:
+    """The participant of the path's link token and their event, within the limit of failed attempts.
+
+    An address over the limit gets 429 (:mod:`api.ratelimit`) before the
+    token is looked at; an unknown or revoked link is 404 and counts as a
+    failed attempt.
+    """
+    check_attempts(request)
+    try:
+        return service.participant_by_link(session, link_token)
+    except Problem as exc:
+        if exc.status == 404:
+            record_failure(request, "link")
+        raise
+
+
+LinkOwner = Annotated[tuple[ParticipantRow, EventRow], Depends(link_owner)]
+
+
 @router.get("")
-def profile(link_token: str, session: SessionDep) -> dict[str, Any]:
+def profile(owner: LinkOwner) -> dict[str, Any]:
     """The participant's own profile (own contacts only) and the event's name."""
-    row, event = service.participant_by_link(session, link_token)
+    row, event = owner
     return results.portal_profile(row, event)
 
 
 @router.get("/recommendations")
-def recommendations(link_token: str, session: SessionDep, lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+def recommendations(owner: LinkOwner, session: SessionDep, lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
                     k: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
     """Partners in the latest match result (or the top-``k`` scored ones before any match), with reasons."""
-    row, event = service.participant_by_link(session, link_token)
+    row, event = owner
     return results.recommendations(session, row, event, lang=lang, k=k)
 
 
 @router.get("/agenda")
-def agenda(link_token: str, session: SessionDep) -> dict[str, Any]:
-    row, event = service.participant_by_link(session, link_token)
+def agenda(owner: LinkOwner, session: SessionDep) -> dict[str, Any]:
+    row, event = owner
     return results.agenda(results.portal_agenda_result(session, row, event), row.pid)
 
 
 @router.get("/agenda.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
-def agenda_ics(link_token: str, session: SessionDep) -> Response:
-    row, event = service.participant_by_link(session, link_token)
+def agenda_ics(owner: LinkOwner, session: SessionDep) -> Response:
+    row, event = owner
     result = results.portal_agenda_result(session, row, event)
     return Response(results.agenda_ics(result, row.pid, calendar_name=event.name), media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{row.pid}.ics"'})
 
 
 @router.put("/wishes")
-def set_wishes(link_token: str, body: WishesUpdate, session: SessionDep) -> dict[str, Any]:
+def set_wishes(owner: LinkOwner, body: WishesUpdate, session: SessionDep) -> dict[str, Any]:
     """Replace the participant's wishes and vetoes (ids of the other side)."""
-    row, event = service.participant_by_link(session, link_token)
+    row, event = owner
     data = results.set_wishes(session, row, event, body.wishes, body.vetoes)
     session.commit()
     return {"wishes": data.get("wishes", []), "vetoes": data.get("vetoes", [])}
 
 
 @router.post("/feedback", status_code=201)
-def feedback(link_token: str, body: PortalFeedback, session: SessionDep) -> dict[str, Any]:
+def feedback(owner: LinkOwner, body: PortalFeedback, session: SessionDep) -> dict[str, Any]:
     """Say whether you want to continue with a partner you met (and whether there was a deal)."""
-    row, event = service.participant_by_link(session, link_token)
+    row, event = owner
     rnd = event.programme["rounds"][body.round] if body.round < len(event.programme["rounds"]) else None
     mine_left = rnd is None or row.role in rnd["left_roles"]
     left, right = (row.pid, body.partner) if mine_left else (body.partner, row.pid)

@@ -566,10 +566,11 @@ def strings(lang: str) -> Mapping[str, str]:
     return STRINGS[lang]
 
 
-def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+def negotiate(query: str | None, cookie: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """The page language: ``?lang=``, else the ``lang`` cookie, else Accept-Language.
 
-    Unknown values are ignored; with nothing usable the default is Japanese.
+    Unknown values are ignored; with nothing usable it is ``default``
+    (Japanese for the pages; the API's problems pass English).
 
     Examples
     --------
@@ -583,7 +584,7 @@ def negotiate(query: str | None, cookie: str | None, accept_language: str | None
     for explicit in (query, cookie):
         if explicit in STRINGS:
             return explicit
-    best, best_q = DEFAULT_LANGUAGE, -1.0
+    best, best_q = default, -1.0
     for part in (accept_language or "").split(","):
         pieces = part.strip().split(";")
         tag = pieces[0].strip().lower().split("-")[0]

@@ -75,7 +75,7 @@ def _recommendations(problem: Any, show: int, lines: list[str]) -> list[dict[str
 
 def _write_recommendations(problem: Any, path: Path, k: int = 3) -> int:
     """Every participant's top-``k`` partners (both sides) with reasons in Japanese and English."""
-    import csv
+    from ..io import write_csv_rows
 
     from ..features import explain
 
@@ -88,10 +88,7 @@ def _write_recommendations(problem: Any, path: Path, k: int = 3) -> int:
                 pair = (a, b) if side == "left" else (b, a)
                 ja, en = (explain(problem.scorer, *pair, lang=lang) for lang in ("ja", "en"))
                 rows.append([side, me.id, me.organization, rank, partners[b].id, partners[b].organization, f"{matrix[a, b]:.4f}", " / ".join(ja.reasons), " / ".join(en.reasons)])
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["side", "id", "organization", "rank", "partner_id", "partner_organization", "score", "reasons_ja", "reasons_en"])
-        writer.writerows(rows)
+    write_csv_rows(path, ["side", "id", "organization", "rank", "partner_id", "partner_organization", "score", "reasons_ja", "reasons_en"], rows)
     return len(rows)
 
 

@@ -11,7 +11,6 @@ potentials and how many pairs they were checked against).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FieldError, InvalidInput
+from ..io import write_csv_rows
 
 __all__ = ["register", "run", "synthetic_vectors"]
 
@@ -201,11 +201,8 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     scores = _pair_scores(left, right, options, result.pairs)
-    with (out / "pairs.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["left", "right", "score"])
-        for (i, j), s in zip(result.pairs.tolist(), scores.tolist()):
-            writer.writerow([i, j, repr(float(s))])
+    write_csv_rows(out / "pairs.csv", ["left", "right", "score"],
+                   ([i, j, repr(float(s))] for (i, j), s in zip(result.pairs.tolist(), scores.tolist())))
     cert = result.certificate
     summary = {
         "status": result.status.value,

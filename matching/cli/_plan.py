@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FieldError, InvalidInput
+from ..io import restore_cell
 
 __all__ = ["register", "run"]
 
@@ -69,7 +70,7 @@ def _csv_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
         if missing or unknown:
             expected = ", ".join(required + tuple(f"[{c}]" for c in optional))
             raise InvalidInput([FieldError("header", header, f"{path}: expected columns {expected}; missing {missing}, unknown {unknown}", row=1)])
-        return [(line, {k: (v or "").strip() for k, v in row.items()}) for line, row in enumerate(reader, start=2)]
+        return [(line, {k: restore_cell((v or "").strip()) for k, v in row.items()}) for line, row in enumerate(reader, start=2)]
 
 
 def _refused(path: Path, errors: list[FieldError]) -> None:

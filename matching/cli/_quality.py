@@ -55,6 +55,7 @@ def read_pairs(path: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
         No pairs file, an unreadable one, or a row without left_id/right_id.
     """
     from ..errors import FieldError, InvalidInput
+    from ..io import csv_dict_rows
 
     summary: dict[str, Any] = {}
     if path.is_dir():
@@ -72,7 +73,7 @@ def read_pairs(path: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
             rows = json.loads(path.read_text(encoding="utf-8"))
         elif path.suffix.lower() == ".csv":
             with open(path, encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.DictReader(handle))
+                rows = list(csv_dict_rows(handle))
         else:
             raise InvalidInput([FieldError("result", str(path), "expected a .json or .csv pairs file")])
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:

@@ -10,7 +10,6 @@ ever holding the full score matrix (with a progress bar).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from contextlib import nullcontext
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..errors import FieldError, InvalidInput
 from ..features import Scorer, explain
+from ..io import write_csv_rows
 
 __all__ = ["register", "run"]
 
@@ -125,11 +125,9 @@ def _write_all(args: argparse.Namespace, scorer: Scorer, advance) -> int:
     top = scorer.top_k(args.k, direction="both", progress=advance).tocoo()
     order = np.lexsort((top.col, top.row))
     path = Path(args.out)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["left_id", "right_id", "score"])
-        for i, j, v in zip(top.row[order], top.col[order], top.data[order]):
-            writer.writerow([scorer.left_ids_[i], scorer.right_ids_[j], f"{float(v):.6f}"])
+    write_csv_rows(path, ["left_id", "right_id", "score"],
+                   ([scorer.left_ids_[i], scorer.right_ids_[j], f"{float(v):.6f}"]
+                    for i, j, v in zip(top.row[order], top.col[order], top.data[order])))
     print(f"wrote {len(order)} candidate pairs (top {args.k} of {scorer.n_left_} left and {scorer.n_right_} right participants) to {path}")
     return 0
 

@@ -302,9 +302,8 @@ def read_outcomes_csv(
 def write_outcomes_csv(outcomes: Outcomes, *, left_ids: Sequence[str], right_ids: Sequence[str]) -> str:
     """The CSV text of ``outcomes`` with participant ids (read back by :func:`read_outcomes_csv`)."""
     outcomes.check_sizes(len(left_ids), len(right_ids))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(OUTCOME_COLUMNS)
-    for r, i, j, ly, ry, d in zip(outcomes.round, outcomes.left_idx, outcomes.right_idx, outcomes.left_yes, outcomes.right_yes, outcomes.deal):
-        writer.writerow([int(r), left_ids[i], right_ids[j], int(ly), int(ry), int(d)])
-    return out.getvalue()
+    from ..io import csv_text
+
+    return csv_text(OUTCOME_COLUMNS, (
+        [int(r), left_ids[i], right_ids[j], int(ly), int(ry), int(d)]
+        for r, i, j, ly, ry, d in zip(outcomes.round, outcomes.left_idx, outcomes.right_idx, outcomes.left_yes, outcomes.right_yes, outcomes.deal)))

@@ -63,6 +63,13 @@ in the list.  Unknown keys are errors naming the key.  Written with
 
 All writers are byte-deterministic: same participants, same bytes.
 
+**Every CSV export** of the engine and the service (participants, pairs,
+unmatched, agendas, timetables, candidates) is written by :func:`csv_text` /
+:func:`write_csv_rows`: a text cell starting with ``= + - @``, a tab or a
+carriage return gets a leading apostrophe so that a spreadsheet shows it as
+text (numbers and plain number literals stay as they are); the CSV readers
+take it off again (:func:`restore_cell`).  See :mod:`matching.io._sheet`.
+
 Programme rules (:func:`load_programme`, :func:`dump_programme`) are TOML
 or JSON; see :mod:`matching.io._rules` for the layout.
 """
@@ -81,6 +88,7 @@ from ._csv import parse_csv, write_csv
 from ._encoding import detect_encoding
 from ._excel import parse_xlsx, write_xlsx
 from ._json import parse_json, write_json
+from ._sheet import FORMULA_TRIGGERS, csv_dict_rows, csv_text, neutralize_cell, restore_cell, write_csv_rows
 from ._rules import (
     dump_programme,
     load_event,
@@ -106,6 +114,12 @@ __all__ = [
     "load_event",
     "programme_from_mapping",
     "programme_to_mapping",
+    "FORMULA_TRIGGERS",
+    "neutralize_cell",
+    "restore_cell",
+    "csv_text",
+    "write_csv_rows",
+    "csv_dict_rows",
 ]
 
 _Parser = Callable[..., "tuple[list[RawRecord], list[FieldError]]"]

@@ -36,7 +36,7 @@ def sort_errors(errors: Iterable[FieldError]) -> list[FieldError]:
 def _readable(error: FieldError) -> FieldError:
     """A missing field's value is the whole record in pydantic; say "missing"."""
     if error.message == "Field required":
-        return FieldError(error.field, None, "is required but missing or empty", row=error.row, participant=error.participant)
+        return FieldError.coded(error.field, None, "field.required", row=error.row, participant=error.participant)
     return error
 
 
@@ -89,7 +89,7 @@ def check_records(
             continue
         if pid in first_row:
             errors.append(
-                FieldError("id", pid, f"duplicate id (first used on line {first_row[pid]})", row=record.row, participant=pid)
+                FieldError.coded("id", pid, "field.duplicate_id", {"first_row": first_row[pid]}, row=record.row, participant=pid)
             )
         else:
             first_row[pid] = record.row
@@ -98,7 +98,7 @@ def check_records(
             for other in getattr(participant, name):
                 if other not in first_row:
                     errors.append(
-                        FieldError(name, other, "names no participant of this file", row=record.row, participant=participant.id)
+                        FieldError.coded(name, other, "field.unknown_participant", row=record.row, participant=participant.id)
                     )
     if programme is not None:
         errors.extend(_programme_errors(programme, valid, known=set(first_row)))

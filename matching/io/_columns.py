@@ -199,12 +199,14 @@ def parse_header(cells: Sequence[str | None], *, row: int) -> Header:
                     label.strip(),
                     f"unknown column (#{position}){suggest(name, COLUMNS)}; expected columns from: {', '.join(COLUMNS)}",
                     row=row,
+                    code="field.unknown_column",
+                    params={"position": position, "columns": ", ".join(COLUMNS)},
                 )
             )
             out.append(None)
         elif name in first:
             errors.append(
-                FieldError(name, label.strip(), f"column given twice (as {first[name]!r} and {label.strip()!r})", row=row)
+                FieldError.coded(name, label.strip(), "field.duplicate_column", {"first": first[name], "second": label.strip()}, row=row)
             )
             out.append(None)
         else:
@@ -213,11 +215,11 @@ def parse_header(cells: Sequence[str | None], *, row: int) -> Header:
     missing = [c for c in REQUIRED_COLUMNS if c not in first]
     if missing:
         errors.append(
-            FieldError(
+            FieldError.coded(
                 "(header)",
                 [c for c in out if c],
-                f"missing required column(s) {', '.join(repr(c) for c in missing)}; "
-                f"a participant file needs at least {', '.join(REQUIRED_COLUMNS)}",
+                "field.missing_columns",
+                {"missing": ", ".join(repr(c) for c in missing), "required": ", ".join(REQUIRED_COLUMNS)},
                 row=row,
             )
         )
@@ -268,7 +270,7 @@ def record_from_cells(cells: Mapping[str, str | None], *, row: int) -> RawRecord
             try:
                 values[name] = _parse_int(text)
             except ValueError as exc:
-                record.errors.append(FieldError(name, text, str(exc), row=row, participant=pid))
+                record.errors.append(FieldError.coded(name, text, "field.not_integer", row=row, participant=pid))
         elif kind == "contact":
             contact_parts[name] = _split(text)
         else:  # tuple-int

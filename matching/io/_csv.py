@@ -18,6 +18,7 @@ from ._columns import (
     record_from_cells,
 )
 from ._encoding import decode
+from ._sheet import csv_text, restore_cell
 
 __all__ = ["parse_csv", "write_csv", "sniff_delimiter", "records_from_rows"]
 
@@ -58,7 +59,7 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             raise _MalformedCsv(start, str(exc)) from None
-        yield start, cells
+        yield start, [restore_cell(cell) for cell in cells]
         start = reader.line_num + 1
 
 
@@ -119,21 +120,16 @@ def parse_csv(data: bytes, *, source: str) -> tuple[list[RawRecord], list[FieldE
     except _MalformedCsv as exc:
         raise refused(
             source,
-            [FieldError("(csv)", None, f"malformed CSV: {exc.reason} (check the quotes of the record)", row=exc.line)],
+            [FieldError.coded("(csv)", None, "field.malformed_csv", {"reason": exc.reason}, row=exc.line)],
         ) from None
     if header is None:
-        raise refused(source, [FieldError("(header)", None, "the file is empty: no header row and no participants")])
+        raise refused(source, [FieldError.coded("(header)", None, "field.empty_file")])
     if header.fatal:
         raise refused(source, header.errors)
     return records, list(header.errors)
 
 
 def write_csv(participants: Iterable[Participant], *, include_personal: bool = True) -> str:
-    """The CSV text of ``participants``: fixed columns, ``\\n`` line ends."""
+    """The CSV text of ``participants``: fixed columns, ``\\n`` line ends, formula-like cells neutralized."""
     names = columns(include_personal=include_personal)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
-    for participant in participants:
-        writer.writerow(cells_from_participant(participant, names))
-    return buffer.getvalue()
+    return csv_text(names, (cells_from_participant(participant, names) for participant in participants))

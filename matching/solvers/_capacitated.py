@@ -472,7 +472,8 @@ def diagnose_infeasible(bm: BMatching, *, min_pairs: int | None = None) -> Infea
         if len(over):
             k = int(over[0])
             msg = f"{side} participant {k} has {_count(int(cnt[k]), 'required partner')} but capacity {int(cap[k])}"
-            return Infeasible(msg, [f"{side} participant {k}"])
+            return Infeasible(msg, [f"{side} participant {k}"], code="infeasible.required_over_capacity",
+                              params={"side": side, "participant": k, "required": int(cnt[k]), "capacity": int(cap[k])})
     for side, group, other_cap, low in (
         ("left", bm.rows, bm.right_cap[bm.cols], bm.left_min),
         ("right", bm.cols, bm.left_cap[bm.rows], bm.right_min),
@@ -490,11 +491,13 @@ def diagnose_infeasible(bm: BMatching, *, min_pairs: int | None = None) -> Infea
                 f"{side} participant {k} needs at least {_count(int(low[k]), 'partner')} "
                 f"but only {have} allowed {noun}{full}"
             )
-            return Infeasible(msg, [f"{side} participant {k}"])
+            return Infeasible(msg, [f"{side} participant {k}"], code="infeasible.too_few_allowed",
+                              params={"side": side, "participant": k, "minimum": int(low[k]), "allowed": have})
     for side, low, other, cap in (("left", bm.left_min, "right", bm.right_cap), ("right", bm.right_min, "left", bm.left_cap)):
         if low.sum() > cap.sum():
             msg = f"sum of {side} minimums ({int(low.sum())}) exceeds sum of {other} capacities ({int(cap.sum())})"
-            return Infeasible(msg, [f"{side} minimums", f"{other} capacities"])
+            return Infeasible(msg, [f"{side} minimums", f"{other} capacities"], code="infeasible.minimums_over_capacities",
+                              params={"side": side, "other": other, "minimums": int(low.sum()), "capacities": int(cap.sum())})
     for side in ("left", "right"):
         found = _hall_violation(bm, side)
         if found is not None:
@@ -503,6 +506,8 @@ def diagnose_infeasible(bm: BMatching, *, min_pairs: int | None = None) -> Infea
         return Infeasible(
             f"at least {min_pairs} pairs are required but the capacities and allowed pairs admit fewer",
             ["number of pairs"],
+            code="infeasible.min_pairs",
+            params={"min_pairs": min_pairs},
         )
     return Infeasible("the bounds cannot all hold", [])  # pragma: no cover - the checks above are complete
 
@@ -571,7 +576,10 @@ def _hall_violation(bm: BMatching, side: str) -> Infeasible | None:
             f"{_names(other_side, saturated)} can take at most {capacity} of them and the other "
             f"{loose_pairs} allowed pair(s) add at most {loose_pairs}"
         )
-    return Infeasible(msg, [f"{side} participant {int(k)}" for k in group] + [f"{other_side} participant {int(k)}" for k in saturated])
+    return Infeasible(msg, [f"{side} participant {int(k)}" for k in group] + [f"{other_side} participant {int(k)}" for k in saturated],
+                      code="infeasible.group_short",
+                      params={"side": side, "participants": [int(k) for k in group], "need": total_need,
+                              "possible": 0 if len(neighbours) == 0 else possible})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -10,6 +9,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..errors import FieldError, InvalidInput
+from ..io import csv_dict_rows
 from ..solvers import Status
 from ._problem import FairProblem, Timetable, make_timetable
 
@@ -97,7 +97,7 @@ def read_timetable(problem: FairProblem, path: str | Path) -> Timetable:
         A row naming an unknown participant, slot or pair.
     """
     with Path(path).open(encoding="utf-8", newline="") as handle:
-        return timetable_from_rows(problem, csv.DictReader(handle), source=str(path))
+        return timetable_from_rows(problem, csv_dict_rows(handle), source=str(path))
 
 
 def timetable_from_rows(problem: FairProblem, rows: Iterable[Mapping[str, Any]], *, source: str = "<rows>") -> Timetable:

@@ -130,7 +130,10 @@ def plan_milp(problem: FairProblem, *, time_limit: float = 60.0, mip_rel_gap: fl
         raise Infeasible(f"{side} participant {problem.label(side, int(p))} needs at least "
                          f"{int((problem.left_min if side == 'left' else problem.right_min)[p])} meetings but has no "
                          "possible partner; relax its minimum",
-                         culprits=[f"{side} participant {problem.label(side, int(q))}" for side, q in missing])
+                         culprits=[f"{side} participant {problem.label(side, int(q))}" for side, q in missing],
+                         code="infeasible.fair_no_partner",
+                         params={"side": side, "participant": problem.label(side, int(p)),
+                                 "minimum": int((problem.left_min if side == 'left' else problem.right_min)[p])})
     if ny:
         yl = nx + np.arange(len(prio_left))
         yr = nx + len(prio_left) + np.arange(len(prio_right))
@@ -173,7 +176,8 @@ def plan_milp(problem: FairProblem, *, time_limit: float = 60.0, mip_rel_gap: fl
         culprits = diagnose_infeasible(problem)
         raise Infeasible("no timetable meets every minimum, lock and table count; relax the minimum number of "
                          "meetings (left_min/right_min) or the locks" + (": " + "; ".join(culprits[:5]) if culprits else ""),
-                         culprits=culprits)
+                         culprits=culprits, code="infeasible.fair_minimums",
+                         params={"culprits": (": " + "; ".join(culprits[:5]) if culprits else "")})
     chosen = np.flatnonzero(res.x[:nx] > 0.5)
     covered = int(np.round(res.x[nx:]).sum()) if ny else 0
     starts = {int(var_c[v]): int(var_s[v]) for v in chosen}

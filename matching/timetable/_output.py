@@ -6,7 +6,6 @@ All writers are deterministic: the same timetable gives the same bytes
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
@@ -17,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..errors import FieldError, InvalidInput
+from ..io import write_csv_rows
 from ._problem import Timetable
 
 __all__ = ["agenda_rows", "agenda_ics", "write_agendas", "grid_html", "write_grid", "write_unplaced", "write_plan", "AGENDA_COLUMNS"]
@@ -152,10 +152,7 @@ def write_agendas(timetable: Timetable, out_dir: str | Path, *, formats: Iterabl
     written: dict[str, list[Path]] = {}
     if "csv" in formats:
         path = out / "agendas.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=AGENDA_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv_rows(path, AGENDA_COLUMNS, rows)
         written["csv"] = [path]
     by_participant: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -278,12 +275,10 @@ def write_unplaced(timetable: Timetable, path: str | Path) -> Path:
     problem = timetable.problem
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["left_id", "right_id", "left_organization", "right_organization", "score", "reason"])
-        for u in sorted(timetable.unplaced, key=lambda u: (-u.score, u.left, u.right)):
-            writer.writerow([problem.label("left", u.left), problem.label("right", u.right),
-                             problem.name("left", u.left), problem.name("right", u.right), round(u.score, 6), u.reason])
+    write_csv_rows(path, ["left_id", "right_id", "left_organization", "right_organization", "score", "reason"],
+                   ([problem.label("left", u.left), problem.label("right", u.right),
+                     problem.name("left", u.left), problem.name("right", u.right), round(u.score, 6), u.reason]
+                    for u in sorted(timetable.unplaced, key=lambda u: (-u.score, u.left, u.right))))
     return path
 
 

@@ -5,17 +5,22 @@ served by uvicorn in a background thread; Chromium is ``/usr/bin/chromium``
 (installed by ``.ci/system-deps``) launched headless with the flags it needs
 as root without a network.  Every test saves a screenshot of each page it
 visits under ``out/screenshots/<test>-<step>.png``.
+
+Without Chromium the browser tests are skipped, the reason in pytest's
+summary — except under CI (``CI=true``), where they fail instead
+(:func:`missing_browser`): a CI run cannot pass with them skipped.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 import pytest
@@ -33,6 +38,21 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def in_ci(environ: Mapping[str, str]) -> bool:
+    """Whether this is a CI run: ``CI`` set to true, 1 or yes (as CI services set it)."""
+    return environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing_browser(chromium: Path, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """What to do when the browser is missing: ``None`` when it is there, else ``("skip" | "fail", reason)``."""
+    if chromium.exists():
+        return None
+    reason = f"{chromium} is missing: run .ci/system-deps as root (installs Debian's chromium package)"
+    if in_ci(environ):
+        return "fail", f"{reason}; CI=true, so the browser tests may not be skipped"
+    return "skip", reason
 
 
 @dataclass(frozen=True)
@@ -92,8 +112,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright (no Playwright browser download)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run .ci/system-deps as root (installs Debian's chromium package)")
+    missing = missing_browser(CHROMIUM, os.environ)
+    if missing is not None:
+        action, reason = missing
+        if action == "fail":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     from playwright.sync_api import expect, sync_playwright
 
     # Under a loaded CI machine (the whole suite on two workers) pages can take longer than Playwright's 5 s default.
@@ -180,3 +204,9 @@ def _wait_job(client: httpx.Client, job: dict[str, Any], timeout: float = 90) ->
 def wait_job() -> Callable[..., dict[str, Any]]:
     """``wait_job(client, job)`` polls a job through the API until it succeeds (fails the test otherwise)."""
     return _wait_job
+
+
+@pytest.fixture(scope="session")
+def browser_rule() -> Callable[[Path, Mapping[str, str]], tuple[str, str] | None]:
+    """:func:`missing_browser`, for the test of the CI rule."""
+    return missing_browser

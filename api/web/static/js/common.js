@@ -44,7 +44,7 @@ export class ApiError extends Error {
 export async function api(path, {
   method = "GET", json, body, contentType, headers = {}, as = "json", auth = true, redirectOn401 = true,
 } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers } };
+  const init = { method, headers: { Accept: "application/json", "Accept-Language": LANG, ...headers } };
   if (auth && token()) init.headers.Authorization = `Bearer ${token()}`;
   if (json !== undefined) {
     init.body = JSON.stringify(json);

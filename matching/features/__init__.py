@@ -15,7 +15,7 @@ API summary (stable)
 --------------------
 ``Scorer(weights=None, *, components=None, interpreter_languages=(), role_pairs=None,
 never=(), wish_bonus=(0.1, 0.2), normalize_weights=True, text_dim="auto", text_analyzer="char_wb",
-text_ngram_range=(2, 3), tag_related=0.1, dtype="float64", max_block_cells=2**22)``
+text_ngram_range=(2, 3), text_engine="auto", tag_related=0.1, dtype="float64", max_block_cells=2**22)``
 
 Components (the keys of ``Round.weights``, :data:`COMPONENTS`): ``text``,
 ``tags_left_seeks``, ``tags_right_seeks``, ``industry``, ``region``,

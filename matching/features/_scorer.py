@@ -141,6 +141,9 @@ class Scorer(BaseEstimator):
         else 128 dimensions.
     text_analyzer : str, default="char_wb"
     text_ngram_range : (int, int), default=(2, 3)
+    text_engine : {"auto", "compiled", "sklearn"}, default="auto"
+        How text n-grams are counted (:class:`TextVectorizer`'s ``engine``:
+        the compiled kernel and scikit-learn give the same features).
     tag_related : float, default=0.1
         Credit for a tag of the same theme as one sought (see :class:`TagVectorizer`).
     dtype : {"float64", "float32"}, default="float64"
@@ -187,6 +190,7 @@ class Scorer(BaseEstimator):
         text_dim: str | int | None = "auto",
         text_analyzer: str = "char_wb",
         text_ngram_range: tuple[int, int] = (2, 3),
+        text_engine: str = "auto",
         tag_related: float = 0.1,
         dtype: str = "float64",
         max_block_cells: int = 2**22,
@@ -201,6 +205,7 @@ class Scorer(BaseEstimator):
         self.text_dim = text_dim
         self.text_analyzer = text_analyzer
         self.text_ngram_range = text_ngram_range
+        self.text_engine = text_engine
         self.tag_related = tag_related
         self.dtype = dtype
         self.max_block_cells = max_block_cells

@@ -31,6 +31,12 @@ quality
     seed): the last two measure the learned scorer without the small-sample
     noise.  ``meets_target`` is the mean over seeds against 0.85,
     ``every_seed_meets_target`` the minimum.
+large (``--large``, instead of the three parts above)
+    At 20,000 and 100,000 per side: scikit-learn's text vectorizer against
+    the compiled one, ``matching score --k 20`` and ``matching match`` end
+    to end, each in a child process (wall and CPU seconds, peak memory, load
+    average), written to ``out/bench/scoring-large.json``; see
+    :mod:`benchmarks._scoring_large`.
 multi-round
     Every preset run for several rounds (:func:`matching.features.simulate_rounds`,
     planned with ``matching.solvers.solve_capacitated``): mutual-yes rate
@@ -73,6 +79,7 @@ MIN_TRAIN_PAIRS = 40_000
 TARGET_AUC = 0.85
 WORKER_TIMEOUT_S = 1500
 OUT = Path("out/bench/scoring.json")
+LARGE_OUT = Path("out/bench/scoring-large.json")
 
 
 # ---------------------------------------------------------------- helpers
@@ -351,7 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scoring", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1,000 per side only, 2 test seeds, 3 rounds")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the JSON (default {OUT})")
+    parser.add_argument("--large", action="store_true",
+                        help=f"the large path from files instead (writes {LARGE_OUT} unless --out is given)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="per-side sizes of --large (default 20000 100000)")
+    parser.add_argument("--repeats", type=int, default=1, help="text vectorizer runs per engine with --large (best kept)")
+    parser.add_argument("--out", type=Path, default=None, help=f"where to write the JSON (default {OUT})")
     parser.add_argument("--skip", choices=("speed", "quality", "multi-round"), action="append", default=[],
                         help="leave a part out (repeatable)")
     parser.add_argument("--worker", choices=("ours", "baseline"), help=argparse.SUPPRESS)
@@ -359,9 +370,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", default=PRESET_FOR_SPEED, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--text-worker", choices=("sklearn", "compiled"), help=argparse.SUPPRESS)
+    parser.add_argument("--participants", help=argparse.SUPPRESS)
+    parser.add_argument("--rules", help=argparse.SUPPRESS)
+    parser.add_argument("--components", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return _worker(args.worker, args.n, args.preset, args.seed, args.result)
+    if args.text_worker:
+        from benchmarks._scoring_large import text_worker
+
+        return text_worker(args.text_worker, args.participants, args.rules, args.components or None, args.result)
+    if args.large:
+        return _main_large(args)
+    args.out = args.out or OUT
 
     from benchmarks._measure import machine_info
 
@@ -380,6 +402,21 @@ def main(argv: list[str] | None = None) -> int:
     failing = [r["preset"] for r in report.get("quality", {}).get("rows", []) if not r["meets_target"]]
     if failing:
         print(f"learned-weight ROC-AUC below {TARGET_AUC} on: {', '.join(failing)}")
+    return 0
+
+
+def _main_large(args: argparse.Namespace) -> int:
+    from benchmarks._measure import machine_info
+    from benchmarks._scoring_large import LARGE_SIZES, large
+
+    start = time.perf_counter()
+    report: dict[str, Any] = {"benchmark": "scoring-large", "machine": machine_info()}
+    report["large"] = large(tuple(args.sizes or LARGE_SIZES), repeats=args.repeats)
+    report["wall_seconds"] = time.perf_counter() - start
+    out = args.out or LARGE_OUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=float))
+    print(f"wrote {out} ({report['wall_seconds']:.0f} s)")
     return 0
 
 

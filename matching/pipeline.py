@@ -34,7 +34,7 @@ import numpy as np
 from . import _factor_round as FR
 from ._factor_round import FACTOR_PATH_MIN_PAIRS
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
-from .features import Scorer, explain
+from .features import Scorer, explain, explain_pairs
 from .io import write_csv_rows
 from .model import Event, Participant, Round
 from .solvers import (
@@ -408,29 +408,34 @@ def match_rows(match: RoundMatch, *, progress: Progress | None = None) -> list[d
         pair_scores = problem.scores[pairs[:, 0], pairs[:, 1]]
     required = {(int(i), int(j)) for i, j in problem.required}
     rows = []
-    for p, (i, j) in enumerate(pairs.tolist()):
-        ja = explain(problem.scorer, i, j, lang="ja")
-        en = explain(problem.scorer, i, j, lang="en")
-        rows.append(
-            {
-                "left_id": problem.left[i].id,
-                "left_organization": problem.left[i].organization,
-                "right_id": problem.right[j].id,
-                "right_organization": problem.right[j].organization,
-                "score": round(float(pair_scores[p]), 6),
-                "rank_for_left": int(rank_for_left[p]),
-                "rank_for_right": int(rank_for_right[p]),
-                "required": (i, j) in required,
-                "reasons_ja": list(ja.reasons),
-                "reasons_en": list(en.reasons),
-                "contributions": [c.as_dict() for c in en.contributions],
-            }
-        )
-        if progress is not None and (p + 1) % 1000 == 0:
-            progress("writing", p + 1, len(pairs))
-    if progress is not None:
-        progress("writing", len(pairs), len(pairs))
+    step = 1000
+    for start in range(0, len(pairs), step):
+        chunk = pairs[start:start + step]
+        explained = explain_pairs(problem.scorer, chunk[:, 0], chunk[:, 1], langs=("ja", "en"))
+        for p, (i, j), ja, en in zip(range(start, start + len(chunk)), chunk.tolist(), explained["ja"], explained["en"]):
+            rows.append(_pair_row(problem, i, j, pair_scores[p], rank_for_left[p], rank_for_right[p], (i, j) in required, ja, en))
+        if progress is not None:
+            progress("writing", start + len(chunk), len(pairs))
+    if progress is not None and not len(pairs):
+        progress("writing", 0, 0)
     return rows
+
+
+def _pair_row(problem: RoundProblem, i: int, j: int, score: float, rank_for_left: int, rank_for_right: int,
+              required: bool, ja: Any, en: Any) -> dict[str, Any]:
+    return {
+        "left_id": problem.left[i].id,
+        "left_organization": problem.left[i].organization,
+        "right_id": problem.right[j].id,
+        "right_organization": problem.right[j].organization,
+        "score": round(float(score), 6),
+        "rank_for_left": int(rank_for_left),
+        "rank_for_right": int(rank_for_right),
+        "required": required,
+        "reasons_ja": list(ja.reasons),
+        "reasons_en": list(en.reasons),
+        "contributions": [c.as_dict() for c in en.contributions],
+    }
 
 
 def summary(match: RoundMatch) -> dict[str, Any]:

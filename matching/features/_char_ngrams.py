@@ -129,7 +129,7 @@ def _chunk_counts(codes, bounds, space, min_n, max_n):
             if p > s:
                 at = _emit_word(codes, s, p - s, min_n, max_n, keys, at)
     ptr = np.zeros(n_docs + 1, np.int64)
-    counts = np.empty(raw[n_docs], np.int64)
+    counts = np.empty(raw[n_docs], np.int32)
     out = 0
     for d in range(n_docs):
         lo, hi = raw[d], raw[d + 1]
@@ -249,20 +249,26 @@ class CharNgramTfidf(BaseEstimator):
 
     def fit_transform(self, documents: Sequence[str], y: object = None) -> sp.csr_array:
         """Learn the vocabulary and IDF; return the TF-IDF rows (indices sorted, not normalised)."""
-        chunks = list(ngram_counts(documents, self.ngram_range))
         n_docs = len(documents)
-        if chunks:
-            vocabulary = np.unique(np.concatenate([np.unique(keys) for _, keys, _ in chunks]))
-        else:
-            vocabulary = np.zeros(0, np.int64)
-        indices = [np.searchsorted(vocabulary, keys) for _, keys, _ in chunks]
-        df = np.bincount(np.concatenate(indices), minlength=len(vocabulary)) if indices else np.zeros(0, np.int64)
+        # per chunk, its own sorted n-grams and 4-byte positions in them (not the 8-byte keys)
+        chunks, local, positions = [], [], []
+        for ptr, keys, counts in ngram_counts(documents, self.ngram_range):
+            grams, inverse = np.unique(keys, return_inverse=True)
+            chunks.append((ptr, None, counts))
+            local.append(grams)
+            positions.append(inverse.astype(np.int32))
+        vocabulary = np.unique(np.concatenate(local)) if local else np.zeros(0, np.int64)
+        indices = [np.searchsorted(vocabulary, grams).astype(np.int32)[at] for grams, at in zip(local, positions)]
+        del local, positions
+        df = np.zeros(len(vocabulary), np.int64)
+        for idx in indices:
+            df += np.bincount(idx, minlength=len(vocabulary))
         kept: list[np.ndarray | None] = [None] * len(chunks)
         keep = self._limit(df, n_docs)
         if keep is not None:
             position = np.cumsum(keep) - 1
             kept = [keep[idx] for idx in indices]
-            indices = [position[idx[k]] for idx, k in zip(indices, kept)]
+            indices = [position[idx[k]].astype(np.int32) for idx, k in zip(indices, kept)]
             vocabulary, df = vocabulary[keep], df[keep]
         self.keys_ = vocabulary
         self.n_documents_ = n_docs
@@ -294,8 +300,8 @@ class CharNgramTfidf(BaseEstimator):
             at = np.searchsorted(self.keys_, keys)
             known = at < len(self.keys_)
             known[known] = self.keys_[at[known]] == keys[known]
-            chunks.append((ptr, keys, counts))
-            indices.append(at[known])
+            chunks.append((ptr, None, counts))
+            indices.append(at[known].astype(np.int32))
             kept.append(known)
         return self._assemble(chunks, indices, kept, len(documents))
 
@@ -314,7 +320,7 @@ class CharNgramTfidf(BaseEstimator):
                 values += 1.0
             values *= self.idf_[idx]
             data.append(values)
-        column = np.concatenate(indices).astype(np.int32) if indices else np.zeros(0, np.int32)
+        column = np.concatenate(indices) if indices else np.zeros(0, np.int32)
         values = np.concatenate(data) if data else np.zeros(0)
         return sp.csr_array((values, column, np.concatenate(indptr)), shape=(n_docs, len(self.keys_)))
 

@@ -127,6 +127,7 @@ def _build_text(scorer, left, right, union, order_left, order_right) -> Part:
         analyzer=scorer.text_analyzer,
         ngram_range=tuple(scorer.text_ngram_range),
         n_components=_text_dim(scorer, len(left), len(right)),
+        engine=scorer.text_engine,
     )
     both = vectorizer.fit_transform(union)
     xl, xr = both[: len(left)], both[len(left) :]

@@ -21,7 +21,7 @@ from ._rules import Violation
 from ._scorer import COMPONENTS, Contribution, Scorer
 from ._text import document, matching_keywords
 
-__all__ = ["Explanation", "explain", "LANGS"]
+__all__ = ["Explanation", "explain", "explain_pairs", "LANGS"]
 
 #: Languages explanations are written in.
 LANGS: tuple[str, ...] = ("ja", "en")
@@ -129,10 +129,14 @@ def _tags_reason(scorer: Scorer, name: str, i: int, j: int, who: Mapping[str, st
 MIN_TEXT_SIMILARITY = 0.1
 
 
-def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str) -> str | None:
-    vectorizer = scorer.transformers_["text"][0]
-    idf = vectorizer.ngram_idf()
-    words = matching_keywords(document(scorer.left_records_[i]), document(scorer.right_records_[j]), idf)
+def _keywords(scorer: Scorer, i: int, j: int) -> list[str]:
+    idf = scorer.transformers_["text"][0].ngram_idf()
+    return matching_keywords(document(scorer.left_records_[i]), document(scorer.right_records_[j]), idf)
+
+
+def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str, words: list[str] | None = None) -> str | None:
+    if words is None:
+        words = _keywords(scorer, i, j)
     if words:
         return f"説明文に共通するキーワード：{_q(words, 'ja')}" if lang == "ja" else f"Their descriptions share the keywords {_q(words, 'en')}"
     if value < MIN_TEXT_SIMILARITY:
@@ -327,7 +331,42 @@ def explain(
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
-    pair = scorer.contributions(left, right)
+    return _explanation(scorer, scorer.contributions(left, right), lang, names, {})
+
+
+def explain_pairs(
+    scorer: Scorer,
+    left_idx: Any,
+    right_idx: Any,
+    *,
+    langs: tuple[str, ...] = LANGS,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, list[Explanation]]:
+    """:func:`explain` for many pairs and languages at once: ``{lang: [explanation of pair k, ...]}``.
+
+    The same explanations as one :func:`explain` call per pair and
+    language, computed together (:meth:`Scorer.pair_scores`) and with each
+    pair's keywords found once for all languages.
+
+    Raises
+    ------
+    ValueError
+        If a language is not one of :data:`LANGS`.
+    """
+    unknown = [lang for lang in langs if lang not in LANGS]
+    if unknown:
+        raise ValueError(f"lang must be one of {list(LANGS)}, got {unknown[0]!r}")
+    out: dict[str, list[Explanation]] = {lang: [] for lang in langs}
+    for pair in scorer.pair_scores(left_idx, right_idx):
+        keywords: dict[tuple[int, int], list[str]] = {}
+        for lang in langs:
+            out[lang].append(_explanation(scorer, pair, lang, names, keywords))
+    return out
+
+
+def _explanation(scorer: Scorer, pair: Any, lang: str, names: Mapping[str, str] | None,
+                 keywords: dict[tuple[int, int], list[str]]) -> Explanation:
+    """The explanation of a scored pair (``keywords`` caches the pair's shared keywords across languages)."""
     i, j = pair.left, pair.right
     left_id, right_id = scorer.left_ids_[i], scorer.right_ids_[j]
     names = names or {}
@@ -342,7 +381,9 @@ def explain(
         if name in ("tags_left_seeks", "tags_right_seeks"):
             text = _tags_reason(scorer, name, i, j, who, lang)
         elif name == "text":
-            text = _text_reason(scorer, i, j, c.value, lang)
+            if (i, j) not in keywords:
+                keywords[(i, j)] = _keywords(scorer, i, j)
+            text = _text_reason(scorer, i, j, c.value, lang, keywords[(i, j)])
         elif name == "industry":
             text = _industry_reason(scorer, i, j, lang)
         elif name == "region":

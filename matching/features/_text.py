@@ -38,9 +38,10 @@ def document(record: dict[str, Any]) -> str:
     return unicodedata.normalize("NFKC", "\n".join(p for p in parts if p)).strip()
 
 
-def _l2_rows(matrix: sp.csr_array) -> sp.csr_array:
-    """Sort each row's indices, then divide it by its L2 norm (summed in index order)."""
-    matrix = matrix.copy()
+def _l2_rows(matrix: sp.csr_array, copy: bool = True) -> sp.csr_array:
+    """Sort each row's indices, then divide it by its L2 norm (summed in index order); in place unless ``copy``."""
+    if copy:
+        matrix = matrix.copy()
     matrix.sort_indices()
     lengths = np.diff(matrix.indptr)
     nonempty = lengths > 0
@@ -146,11 +147,11 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             raise ValueError(f"analyzer must be 'char_wb' or 'char', got {self.analyzer!r}")
         compiled = self._compiled()
         records = feature_view(X)
-        order = canonical_order(records)
-        docs = [document(records[i]) for i in order]
-        nonempty = [d for d in docs if d]
+        # The vocabulary is sorted and the IDF counts documents, so neither depends on the
+        # input order; only the SVD's sample is taken in the canonical order (content, then id).
+        docs = [document(r) for r in records]
         self.svd_ = None
-        if not nonempty:
+        if not any(docs):
             self.vectorizer_ = None
             self.n_features_out_ = 0
             return self.transform(records) if keep else None
@@ -169,9 +170,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
                 norm=None,  # normalised by _finish in sorted-index order: same text, same bits
                 dtype=np.float64,
             )
-        tfidf = _l2_rows(sp.csr_array(self.vectorizer_.fit_transform(docs)))
-        present = np.flatnonzero(np.diff(tfidf.indptr) > 0)
+        tfidf = _l2_rows(sp.csr_array(self.vectorizer_.fit_transform(docs)), copy=False)
         if self.n_components is not None:
+            order = canonical_order(records)
+            present = order[np.diff(tfidf.indptr)[order] > 0]
             sample = tfidf[present[: self.svd_sample]]
             k = int(min(self.n_components, sample.shape[1] - 1, sample.shape[0] - 1))
             if k >= 1:
@@ -180,11 +182,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             self.n_features_out_ = k if k >= 1 else 0
         else:
             self.n_features_out_ = int(tfidf.shape[1])
-        if not keep:
-            return None
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(len(order))
-        return self._finish(tfidf[inverse])
+        return self._finish(tfidf) if keep else None
 
     def transform(self, X: Iterable[Any]) -> sp.csr_array | np.ndarray:
         """L2-normalised text vectors: sparse (exact) or dense (SVD)."""
@@ -194,7 +192,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             if self.n_components is None:
                 return sp.csr_array((len(docs), 0), dtype=np.float64)
             return np.zeros((len(docs), 0))
-        return self._finish(_l2_rows(sp.csr_array(self.vectorizer_.transform(docs))))
+        return self._finish(_l2_rows(sp.csr_array(self.vectorizer_.transform(docs)), copy=False))
 
     def _finish(self, tfidf: sp.csr_array) -> sp.csr_array | np.ndarray:
         if self.n_components is None:

@@ -1,4 +1,4 @@
-"""Durable background jobs: the ``jobs`` row is the truth, worker threads run in-process.
+"""Durable background jobs: the ``jobs`` row is the truth; here, submitting, reading and cancelling them.
 
 Life of a job: ``queued → running → succeeded | failed | cancelled`` (never
 backwards).

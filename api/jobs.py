@@ -1,4 +1,4 @@
-"""Durable background jobs: the ``jobs`` row is the truth, worker threads run in-process.
+"""Durable background jobs: the ``jobs`` row is the truth; here, submitting, reading and cancelling them.
 
 Life of a job: ``queued → running → succeeded | failed | cancelled`` (never
 backwards).
@@ -155,14 +155,18 @@ def list_jobs(session: Session, event: EventRow, page: service.Page) -> dict[str
 def cancel_job(session: Session, organizer_id: str, job_id: str) -> JobRow:
     """Cancel a queued job at once, or ask a running one to stop at its next stage (its result is then dropped)."""
     row = get_job(session, organizer_id, job_id)
-    if row.state == "queued":
-        session.execute(update(JobRow).where(JobRow.id == row.id, JobRow.state == "queued")
-                        .values(state="cancelled", message="cancelled before it started", finished_at=utcnow()))
-    elif row.state == "running":
-        session.execute(update(JobRow).where(JobRow.id == row.id, JobRow.state == "running")
-                        .values(cancel_requested=True, message="cancellation requested"))
-    else:
-        raise Problem("conflict", f"job {job_id!r} has already finished ({row.state}); nothing to cancel")
+    for _ in range(3):  # a worker may claim (or finish) the job between the read and the update: look again
+        if row.state == "queued":
+            changed = session.execute(update(JobRow).where(JobRow.id == row.id, JobRow.state == "queued")
+                                      .values(state="cancelled", message="cancelled before it started", finished_at=utcnow()))
+        elif row.state == "running":
+            changed = session.execute(update(JobRow).where(JobRow.id == row.id, JobRow.state == "running")
+                                      .values(cancel_requested=True, message="cancellation requested"))
+        else:
+            raise Problem("conflict", f"job {job_id!r} has already finished ({row.state}); nothing to cancel")
+        if changed.rowcount == 1:
+            break
+        session.refresh(row)
     session.flush()
     session.refresh(row)
     return row

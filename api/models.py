@@ -184,7 +184,8 @@ class ResultRow(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     unmatched: Mapped[list[Any]] = mapped_column(JSON)
     timetable: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: What a re-plan needs (the whole event): read only when used, not with every lookup of a result.
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: When the participant profiles this result was computed from were read (None: use created_at).
     profiles_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

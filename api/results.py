@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from matching.errors import FieldError, InvalidInput
 from matching.io import csv_text
@@ -253,7 +253,10 @@ def _current(result: ResultRow, event: EventRow) -> bool:
 
 def _latest(session: Session, event: EventRow, kinds: tuple[str, ...], participant: str) -> ResultRow | None:
     """The newest result of ``kinds`` that names ``participant`` and is still current for the event's profiles."""
+    # Only the timetable of the big JSON columns is read here (``inputs``, the whole event, is deferred in the
+    # model: parsing it for every candidate made a portal agenda cost ~30 ms of CPU; benchmarks/service.py).
     for result in session.scalars(select(ResultRow).where(ResultRow.event_id == event.id, ResultRow.kind.in_(kinds))
+                                  .options(defer(ResultRow.unmatched), defer(ResultRow.summary))
                                   .order_by(ResultRow.created_at.desc(), ResultRow.id)):
         if not _current(result, event):
             continue

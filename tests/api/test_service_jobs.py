@@ -162,3 +162,29 @@ def test_demo_is_seeded_once_and_its_token_printed_again(tmp_path):
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(EventRow)) == 1
     engine.dispose()
+
+
+def test_a_cancel_racing_a_claim_still_stops_the_job(store, monkeypatch):
+    # The cancel read the job 'queued', then a worker claimed it before the cancel wrote: the cancel used to
+    # change nothing and the job ran to success (seen under load in test_concurrent_jobs_limit_is_429...).
+    import api.jobs as jobs
+
+    sessions, settings, ids = store
+    job_id = _queue(sessions, settings, ids)
+    runner = JobRunner(sessions, settings)
+    claimed = []
+
+    def read_then_lose_the_race(session, organizer_id, wanted):
+        row = original(session, organizer_id, wanted)
+        claimed.append(runner.claim())
+        return row
+
+    original = jobs.get_job
+    monkeypatch.setattr(jobs, "get_job", read_then_lose_the_race)
+    with sessions() as session:
+        row = jobs.cancel_job(session, ids[0], job_id)
+        session.commit()
+    assert claimed[0].job_id == job_id and (row.state, row.cancel_requested) == ("running", True)
+    runner.execute(claimed[0])
+    final = _job(sessions, job_id)
+    assert final.state == "cancelled" and final.result_id is None

@@ -17,6 +17,7 @@ __all__ = [
     "InvalidInput",
     "ImportRejected",
     "Infeasible",
+    "ClusterUnavailable",
 ]
 
 
@@ -106,3 +107,15 @@ class Infeasible(MatchingError, RuntimeError):
     def __init__(self, message: str, culprits: Iterable[str] = ()):
         self.culprits: tuple[str, ...] = tuple(culprits)
         super().__init__(message)
+
+
+class ClusterUnavailable(MatchingError, ConnectionError):
+    """The Dask cluster asked for cannot be used: unreachable, or Dask is not installed.
+
+    ``address`` is the scheduler address (or ``"local"``) as given; raised
+    before any work is sent.
+    """
+
+    def __init__(self, address: str, reason: str):
+        self.address = address
+        super().__init__(f"cannot use the Dask cluster at {address}: {reason}")

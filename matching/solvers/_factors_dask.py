@@ -1,7 +1,9 @@
 """The blockwise passes of :func:`~matching.solvers.solve_factors` as Dask tasks.
 
 Imported only when a ``cluster`` is given.  The factors (and the forbidden
-pairs) are scattered once to every worker (``broadcast=True``); a task is a
+pairs) are sent to the cluster once, as results of tasks (:func:`hold`):
+workers fetch them from one another, and a worker killed with the only
+copy makes Dask rebuild it from the scheduler's copy.  A task is a
 *panel* of consecutive row blocks of the single-process pass (the same
 blocks, at the same boundaries, so the same products) and calls the same
 pure per-block functions (:func:`._factors._fold_top_k`,
@@ -30,6 +32,7 @@ bytes than the block's work is worth.  A pass has about
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -39,7 +42,7 @@ from . import _factors_kernels as FK
 from ._factors import _Factors, _fold_top_k, _price_block, _sub_csr
 from ._result import MatchResult
 
-__all__ = ["TASKS_PER_THREAD", "ClusterPasses", "solve_on_cluster"]
+__all__ = ["TASKS_PER_THREAD", "ClusterPasses", "hold", "results", "solve_on_cluster"]
 
 #: panels (tasks) per pass and worker thread: enough to balance the load and to lose little with a worker
 TASKS_PER_THREAD = 4
@@ -75,6 +78,29 @@ def solve_on_cluster(cluster: Any, solve: Callable[[Callable[[_Factors], Any]], 
     return dataclasses.replace(result, info={**result.info, "cluster": stats})
 
 
+def hold(client: Any, value: Any) -> Any:
+    """A future of ``value`` that Dask can always rebuild: the result of a task that returns it.
+
+    Scattered data (``client.scatter``) is lost for good with the last
+    worker holding it, and Dask's memory manager drops the replicas of a
+    broadcast between passes; a task's result is recomputed from the
+    scheduler's copy of its arguments, so a killed worker costs time only.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return client.submit(_same, value, pure=False)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def results(completed: Any):
+    """``(future, result)`` from a ``distributed.as_completed`` iterator; a task's error is raised here."""
+    for future in completed:
+        yield future, future.result()
+
+
 def _nbytes(value: Any) -> int:
     if isinstance(value, np.ndarray):
         return int(value.nbytes)
@@ -92,7 +118,6 @@ class ClusterPasses:
         n_blocks = -(-f.n // f.block_rows)
         per_panel = -(-n_blocks // max(1, min(n_blocks, TASKS_PER_THREAD * threads)))
         self.panel_rows = per_panel * f.block_rows
-        self.n_workers = max(1, len(client.nthreads()))
         self.stats = {"tasks": 0, "bytes_to_workers": 0, "bytes_from_workers": 0}
         same = f.a_search.dtype == np.float64  # float64 search: one copy of the factors serves both
         self.data = {
@@ -103,8 +128,8 @@ class ClusterPasses:
         self.data["b_search"] = self.data["b"] if same else self._scatter(f.b_search)
 
     def _scatter(self, array: np.ndarray) -> Any:
-        self.stats["bytes_to_workers"] += array.nbytes * self.n_workers
-        return self.client.scatter(array, broadcast=True, hash=False)
+        self.stats["bytes_to_workers"] += array.nbytes
+        return hold(self.client, array)
 
     def _submit(self, fn: Callable, *args: Any) -> Any:
         self.stats["tasks"] += 1
@@ -115,8 +140,9 @@ class ClusterPasses:
         """``(tag, result)`` of the tasks as they complete, reporting the rows done to ``progress``."""
         from distributed import as_completed
 
+        client = self.client
         done = 0
-        for future, result in as_completed(list(futures), with_results=True):
+        for future, result in results(as_completed(list(futures), loop=client.loop)):
             tag, rows = futures.pop(future)
             future.release()
             self.stats["bytes_from_workers"] += _nbytes(result)
@@ -174,7 +200,7 @@ class ClusterPasses:
         return max((top for _, top in self._completed(futures, "scale", f.n)), default=0.0)
 
     def close(self) -> None:
-        """Release the scattered factors on the workers."""
+        """Release the factors held on the cluster."""
         for future in {id(x): x for x in self.data.values()}.values():
             future.release()
         self.data = {}

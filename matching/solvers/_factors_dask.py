@@ -16,7 +16,9 @@ they complete (``as_completed``):
 - pricing: each block's violators, worst violation and margins, put back
   in block order, so the pricing loop sees exactly what one process sees.
 
-The sparse exact solve stays on the client.  Tasks are pure functions of
+The sparse exact solve stays on the client, and so does the completion
+step of ``require_complete`` (best partners among the participants left
+unmatched, a pass over those rows only).  Tasks are pure functions of
 their arguments, so a worker lost mid-pass only delays the pass: Dask runs
 its tasks again elsewhere.  A task holds one score block (at most
 ``max_block_bytes``), its rows' heaps and one column heap per right

@@ -78,6 +78,22 @@ def test_solve_factors_on_a_cluster_is_the_single_process_result(client, kind, c
     assert "cluster" not in local.info
 
 
+def test_sparse_terms_and_forbidden_classes_on_a_cluster(client):
+    import scipy.sparse as sp
+
+    x, y = instance("uniform", 150, 120, seed=11)
+    rng = np.random.default_rng(11)
+    sparse = (sp.random(150, 40, density=0.1, random_state=1, format="csr"),
+              sp.random(120, 40, density=0.1, random_state=2, format="csr"))
+    classes = (rng.integers(0, 3, 150), rng.integers(0, 2, 120), np.array([[False, True], [False, False], [True, False]]))
+    for options in (dict(k=3), dict(k=3, left_capacity=2, right_capacity=2)):
+        options.update(max_block_bytes=BLOCK, sparse_vectors=sparse, forbidden_classes=classes)
+        local = solve_factors(x, y, **options)
+        remote = solve_factors(x, y, cluster=client, **options)
+        assert_identical(local, remote)
+        assert remote.info["cluster"]["tasks"] > 2
+
+
 def test_float64_search_and_minimizing_on_a_cluster(client):
     x, y = instance("uniform", 90, 140, seed=3)  # more right than left: solved transposed
     options = dict(k=2, max_block_bytes=BLOCK, dtype=np.float64, maximize=False, require_complete=True)

@@ -38,10 +38,12 @@ import warnings
 from typing import Any, Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._cluster import connect
 from . import _factors_kernels as FK
 from ._factors import _Factors, _fold_top_k, _price_block, _sub_csr
+from ._factors_extras import Extras
 from ._result import MatchResult
 
 __all__ = ["TASKS_PER_THREAD", "ClusterPasses", "hold", "results", "solve_on_cluster"]
@@ -108,6 +110,10 @@ def _nbytes(value: Any) -> int:
         return int(value.nbytes)
     if isinstance(value, (tuple, list)):
         return sum(_nbytes(v) for v in value)
+    if sp.issparse(value):
+        return int(value.data.nbytes + value.indices.nbytes + value.indptr.nbytes)
+    if isinstance(value, Extras):
+        return sum(_nbytes(v) for v in vars(value).values())
     return 0
 
 
@@ -124,14 +130,14 @@ class ClusterPasses:
         same = f.a_search.dtype == np.float64  # float64 search: one copy of the factors serves both
         self.data = {
             "a": self._scatter(f.a), "b": self._scatter(f.b),
-            "fptr": self._scatter(f.fptr), "fidx": self._scatter(f.fidx),
+            "fptr": self._scatter(f.fptr), "fidx": self._scatter(f.fidx), "extras": self._scatter(f.extras),
         }
         self.data["a_search"] = self.data["a"] if same else self._scatter(f.a_search)
         self.data["b_search"] = self.data["b"] if same else self._scatter(f.b_search)
 
-    def _scatter(self, array: np.ndarray) -> Any:
-        self.stats["bytes_to_workers"] += array.nbytes
-        return hold(self.client, array)
+    def _scatter(self, value: Any) -> Any:
+        self.stats["bytes_to_workers"] += _nbytes(value)
+        return hold(self.client, value)
 
     def _submit(self, fn: Callable, *args: Any) -> Any:
         self.stats["tasks"] += 1
@@ -160,8 +166,8 @@ class ClusterPasses:
         futures = {}
         for lo in range(0, f.n, self.panel_rows):
             hi = min(lo + self.panel_rows, f.n)
-            fut = self._submit(_top_k_panel, d["a_search"], d["b_search"], d["fptr"], d["fidx"], lo, hi,
-                               f.block_rows, sign, k_row, k_col)
+            fut = self._submit(_top_k_panel, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
+                               lo, hi, f.block_rows, sign, k_row, k_col)
             futures[fut] = ((lo, hi), hi - lo)
         for (lo, hi), (rk, ri, rs, ck, ci, cs) in self._completed(futures, "candidates", f.n):
             row_keys[lo * k_row:hi * k_row] = rk
@@ -180,8 +186,9 @@ class ClusterPasses:
         for p, lo in enumerate(range(0, len(todo), self.panel_rows)):
             rows = todo[lo:lo + self.panel_rows]
             bptr, bidx = _sub_csr(cptr, cidx, rows)
-            fut = self._submit(_price_panel, a_src, b_src, d["a"], d["b"], d["fptr"], d["fidx"], rows, f.block_rows,
-                               contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k, err, exact, bptr, bidx)
+            fut = self._submit(_price_panel, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
+                               rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,
+                               err, exact, bptr, bidx)
             futures[fut] = (p, len(rows))
             panels.append(rows)
         results = dict(self._completed(futures, "pricing", len(todo)))
@@ -198,7 +205,7 @@ class ClusterPasses:
         futures = {}
         for lo in range(0, f.n, self.panel_rows):
             hi = min(lo + self.panel_rows, f.n)
-            futures[self._submit(_largest_panel, a_src, b_src, lo, hi, f.block_rows)] = (lo, hi - lo)
+            futures[self._submit(_largest_panel, a_src, b_src, d["extras"], f.sign, lo, hi, f.block_rows)] = (lo, hi - lo)
         return max((top for _, top in self._completed(futures, "scale", f.n)), default=0.0)
 
     def close(self) -> None:
@@ -212,7 +219,7 @@ class ClusterPasses:
 # The tasks: pure functions of their arguments
 
 
-def _top_k_panel(a_search, b_search, fptr, fidx, lo, hi, block_rows, sign, k_row, k_col):
+def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, block_rows, sign, k_row, k_col):
     """Row and column heaps of the rows ``lo:hi``, folded block by block as one process folds them."""
     m = len(b_search)
     n_rows = hi - lo
@@ -220,7 +227,7 @@ def _top_k_panel(a_search, b_search, fptr, fidx, lo, hi, block_rows, sign, k_row
              np.empty(m * k_col), np.zeros(m * k_col, np.int64), np.zeros(m, np.int64))
     for s in range(lo, hi, block_rows):
         e = min(s + block_rows, hi)
-        block = a_search[s:e] @ b_search.T
+        block = extras.finish(a_search[s:e] @ b_search.T, slice(s, e), block_sign)
         bfptr, bfidx = _sub_csr(fptr, fidx, np.arange(s, e, dtype=np.int64))
         _fold_top_k(block, sign, s - lo, k_row, k_col, heaps, bfptr, bfidx)
         del block
@@ -228,23 +235,27 @@ def _top_k_panel(a_search, b_search, fptr, fidx, lo, hi, block_rows, sign, k_row
     return heaps
 
 
-def _price_panel(a_src, b_src, a, b, fptr, fidx, rows, block_rows, contiguous, sign, u_rows, v, tol, k, err, exact,
-                 bptr, bidx):
+def _price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block_rows, contiguous, sign, u_rows, v,
+                 tol, k, err, exact, bptr, bidx):
     """:func:`._factors._price_block` of every row block of ``rows`` (the panel's candidates ``bptr / bidx``)."""
     out = []
     for s in range(0, len(rows), block_rows):
         chunk = rows[s:s + block_rows]
-        block = (a_src[chunk[0]:chunk[0] + len(chunk)] if contiguous else a_src[chunk]) @ b_src.T
+        at = slice(int(chunk[0]), int(chunk[0]) + len(chunk)) if contiguous else chunk
+        block = extras.finish(a_src[at] @ b_src.T, at, block_sign)
         cfptr, cfidx = _sub_csr(fptr, fidx, chunk)
         cbptr, cbidx = _sub_csr(bptr, bidx, np.arange(s, s + len(chunk), dtype=np.int64))
-        out.append(_price_block(block, a[chunk], b, sign, u_rows[s:s + len(chunk)], v, tol, k, err, exact,
-                                cfptr, cfidx, cbptr, cbidx))
+        out.append(_price_block(block, chunk, a[chunk], b, extras, sign, u_rows[s:s + len(chunk)], v, tol, k, err,
+                                exact, cfptr, cfidx, cbptr, cbidx))
         del block
     return out
 
 
-def _largest_panel(a_src, b_src, lo, hi, block_rows):
+def _largest_panel(a_src, b_src, extras, block_sign, lo, hi, block_rows):
+    """Largest finite |score| of the rows ``lo:hi``."""
     top = 0.0
     for s in range(lo, hi, block_rows):
-        top = max(top, float(np.max(np.abs(a_src[s:min(s + block_rows, hi)] @ b_src.T), initial=0.0)))
+        at = slice(s, min(s + block_rows, hi))
+        block = extras.finish(a_src[at] @ b_src.T, at, block_sign)
+        top = max(top, float(np.max(np.abs(block), where=np.isfinite(block), initial=0.0)))
     return top

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from matching._cluster import check_cluster
 
 __all__ = ["Settings", "DEFAULT_DATABASE_URL"]
 
@@ -34,6 +36,16 @@ class Settings(BaseModel):
     job_stage_delay: float = Field(default=0.0, ge=0, description="seconds to wait at each stage of a job (tests and demos of progress)")
     seed_demo: bool = True
     demo_token_file: str | None = None
+    dask_scheduler: str | None = Field(default=None, description="Dask cluster of the match jobs' factor path: 'local' or a "
+                                                                 "scheduler address such as tcp://10.0.0.5:8786")
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _cluster_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        check_cluster(value, "dask_scheduler")  # an InvalidInput is a ValueError: pydantic names the field
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -234,3 +234,57 @@ def test_cli_score_and_match_factors_with_cluster_write_the_same_files(client, t
         assert list(csv.reader(fa)) == list(csv.reader(fb))
     cert = json.loads((tmp_path / "b" / "certificate.json").read_text())
     assert cert["info"]["cluster"]["tasks"] > 0 and cert["pairs_checked"] == 600 * 600
+
+
+# ------------------------------------------------------------------ the batch path and the service
+
+
+@pytest.fixture(scope="module")
+def large_round_event(tmp_path_factory):
+    from datasets.synthetic import generate, write_programme
+    from matching.io import load_event
+
+    out = tmp_path_factory.mktemp("reskilling")
+    write_programme(generate("reskilling", seed=3, n_left=60, n_right=8), out)
+    return load_event(out / "participants.csv", out / "programme.toml")
+
+
+def test_match_round_and_the_match_job_use_the_cluster_on_the_factor_path(client, large_round_event, monkeypatch):
+    from api import compute
+    from matching import pipeline
+
+    local = pipeline.match_round(large_round_event, path="factors")
+    remote = pipeline.match_round(large_round_event, path="factors", cluster=client)
+    np.testing.assert_array_equal(remote.result.pairs, local.result.pairs)
+    assert remote.result.objective == local.result.objective and "cluster" in remote.result.info
+    monkeypatch.setattr(pipeline, "FACTOR_PATH_MIN_PAIRS", 1)  # the job's round takes the factor path
+    messages = []
+    job = compute.run_match(large_round_event, {"learn_from_feedback": False}, lambda f, m: messages.append((f, m)),
+                            cluster=client)
+    assert job["summary"]["total_score"] == round(local.result.objective, 6) and job["summary"]["path"] == "factors"
+    fractions = [f for f, _ in messages]
+    assert fractions == sorted(fractions) and any(m.startswith("pricing: ") for _, m in messages)
+
+
+def test_a_match_job_with_an_unreachable_cluster_fails_naming_it(large_round_event, monkeypatch):
+    from api import compute
+    from api.problems import problem_from_exception
+    from matching import pipeline
+
+    monkeypatch.setattr(_cluster, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(pipeline, "FACTOR_PATH_MIN_PAIRS", 1)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(ClusterUnavailable, match=address) as info:
+        compute.run_match(large_round_event, {"learn_from_feedback": False}, lambda f, m: None, cluster=address)
+    assert address in problem_from_exception(info.value).detail
+
+
+def test_the_service_reads_its_dask_scheduler_from_the_environment():
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    assert Settings.from_env({"MATCHING_DASK_SCHEDULER": "tcp://10.0.0.5:8786"}).dask_scheduler == "tcp://10.0.0.5:8786"
+    assert Settings.from_env({}).dask_scheduler is None
+    with pytest.raises(ValidationError, match="dask_scheduler"):
+        Settings.from_env({"MATCHING_DASK_SCHEDULER": "no such address!"})

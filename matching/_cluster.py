@@ -6,8 +6,8 @@ service's ``MATCHING_DASK_SCHEDULER``) is one of
 
 - ``None``: no cluster, everything in this process (Dask is not imported);
 - ``"local"``: a ``distributed.LocalCluster`` started for the call on this
-  machine (one single-threaded worker process per core, loopback only, no
-  dashboard) and closed after it;
+  machine (one single-threaded worker process per core, each holding its
+  own copy of the factors; loopback only, no dashboard) and closed after it;
 - a scheduler address, ``"tcp://host:port"`` (any scheme Dask knows, e.g.
   ``tls://``; a bare ``"host:port"`` means ``tcp://``): an existing cluster;
 - a ``distributed.Client``: used as it is and left open.
@@ -31,7 +31,8 @@ __all__ = ["CONNECT_TIMEOUT", "check_cluster", "connect"]
 #: seconds to reach a scheduler and see a worker before :class:`ClusterUnavailable`
 CONNECT_TIMEOUT = 10.0
 
-_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?[^\s/:]+(?::\d+)?$|^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+#: ``scheme://anything`` or a bare ``host:port``
+_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|[a-z0-9._-]+:\d+)$", re.IGNORECASE)
 
 
 def check_cluster(cluster: Any, field: str = "cluster") -> None:
@@ -49,7 +50,7 @@ def check_cluster(cluster: Any, field: str = "cluster") -> None:
             raise InvalidInput([FieldError(field, cluster, "expected 'local' or a Dask scheduler address such as "
                                                            "'tcp://10.0.0.5:8786'")])
         return
-    if type(cluster).__name__ == "Client" and type(cluster).__module__.startswith("distributed"):
+    if any(c.__name__ == "Client" and c.__module__.startswith("distributed") for c in type(cluster).__mro__):
         return
     raise InvalidInput([FieldError(field, type(cluster).__name__,
                                    "expected None, 'local', a scheduler address or a distributed.Client")])
@@ -80,7 +81,7 @@ def connect(cluster: Any, *, timeout: float | None = None) -> Iterator[Any]:
         yield None
         return
     limit = CONNECT_TIMEOUT if timeout is None else float(timeout)
-    name = cluster if isinstance(cluster, str) else getattr(cluster, "scheduler_info", lambda: {})().get("address", "a client")
+    name = cluster if isinstance(cluster, str) else str(getattr(getattr(cluster, "scheduler", None), "address", "the client"))
     try:
         import distributed
     except ImportError:

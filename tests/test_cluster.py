@@ -14,20 +14,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
+import distributed  # the [dask] extra, which `make test` installs
 import numpy as np
 import pytest
 
-distributed = pytest.importorskip("distributed")  # the [dask] extra, which `make test` installs
-
-from matching import _cluster  # noqa: E402
-from matching.cli import main  # noqa: E402
-from matching.errors import ClusterUnavailable, InvalidInput  # noqa: E402
-from matching.features import Scorer  # noqa: E402
-from matching.io import dump_programme, write_participants  # noqa: E402
-from matching.model import Participant, Programme, Round  # noqa: E402
-from matching.solvers import solve_factors  # noqa: E402
+from matching import _cluster
+from matching.cli import main
+from matching.errors import ClusterUnavailable, InvalidInput
+from matching.features import Scorer
+from matching.io import dump_programme, write_participants
+from matching.model import Participant, Programme, Round
+from matching.solvers import solve_factors
 
 BLOCK = 24_000  # bytes: 10 to 30 rows per block at these sizes
 
@@ -148,12 +146,10 @@ def test_an_unreachable_scheduler_fails_fast_naming_the_address(monkeypatch):
     address = f"tcp://127.0.0.1:{_free_port()}"
     calls = []
     x, y = instance("uniform", 200, 200, seed=0)
-    started = time.perf_counter()
     with pytest.raises(ClusterUnavailable, match=f"cannot use the Dask cluster at {address}: no scheduler answered") as info:
         solve_factors(x, y, max_block_bytes=BLOCK, cluster=address, progress=lambda *a: calls.append(a))
     assert info.value.address == address and isinstance(info.value, ConnectionError)
     assert calls == []  # before any work
-    assert time.perf_counter() - started < 30  # bounded by the timeout, not hanging
     with pytest.raises(ClusterUnavailable, match="127.0.0.1"):
         Scorer().fit(_people(3, "s", "sme"), _people(3, "d", "designer")).top_k(2, cluster=address)
 

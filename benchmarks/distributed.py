@@ -21,7 +21,8 @@ The single process uses the machine's BLAS threads; each worker is one
 process with one thread (Dask's default for worker processes).  From the
 2-worker run the report projects 1,000,000 × 1,000,000 on N workers
 (assumptions in ``projection["assumptions"]``).  Writes
-``out/bench/distributed.json`` and ``out/bench/distributed.png``.
+``out/bench/distributed.json`` and ``out/bench/distributed.png``, and
+every run as it ends to ``out/bench/distributed.runs.jsonl``.
 """
 
 from __future__ import annotations
@@ -226,11 +227,17 @@ def main(argv: list[str] | None = None) -> int:
         args.n = 20_000
     sizes = [0] + [int(w) for w in args.workers.split(",") if w.strip()]
     every: list[dict[str, Any]] = []
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".runs.jsonl")  # every run as it ends (a long benchmark may be stopped early)
+    partial.write_text("")
     for round_ in range(args.repeat):
         for workers in sizes:
             run = _in_subprocess(args, workers)
             run["round"] = round_
             every.append(run)
+            with partial.open("a") as handle:
+                handle.write(json.dumps(run) + "\n")
             print(f"{run['config']:>16}: {run['wall_s']:8.1f} s wall, CPU client {run['client_cpu_s']:.1f} s + workers "
                   f"{sum(run['workers_cpu_s']):.1f} s, peak client {run['client_peak_bytes'] / 2**20:,.0f} MiB, workers "
                   f"{[round(b / 2**20) for b in run['worker_peak_bytes']]} MiB, load {run['loadavg_before']}", flush=True)
@@ -255,8 +262,6 @@ def main(argv: list[str] | None = None) -> int:
         "best": best,
         "runs": every,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     _plot(best, out.with_suffix(".png"))
     print(json.dumps(summary, indent=2))

@@ -49,16 +49,17 @@ def top_k(
 
         heaps = (row_keys, row_heap, row_size, col_keys, col_heap, col_size)
         fold_on_cluster(cluster, scorer, cells, want_rows, want_cols, heaps, progress)
-    # Blocks run over the canonical order and candidates are kept by canonical
-    # rank, so the result (ties included) does not depend on the input order.
-    for rows, cols in (() if cluster is not None else square_blocks(n_left, n_right, cells)):
-        scores = scorer._block_c(rows, cols)
-        np.copyto(scores, -np.inf, where=scorer._mask_block_c(rows, cols))
-        fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
-                   want_rows, want_cols)
-        done += (rows.stop - rows.start) * (cols.stop - cols.start)
-        if progress is not None:
-            progress(done, total)
+    else:
+        # Blocks run over the canonical order and candidates are kept by canonical
+        # rank, so the result (ties included) does not depend on the input order.
+        for rows, cols in square_blocks(n_left, n_right, cells):
+            scores = scorer._block_c(rows, cols)
+            np.copyto(scores, -np.inf, where=scorer._mask_block_c(rows, cols))
+            fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
+                       want_rows, want_cols)
+            done += (rows.stop - rows.start) * (cols.stop - cols.start)
+            if progress is not None:
+                progress(done, total)
     row_vals, row_idx = heaps_to_lists(row_keys, row_heap, row_size, dtype, n_right)
     col_vals, col_idx = heaps_to_lists(col_keys, col_heap, col_size, dtype, n_left)
     pieces_i, pieces_j, pieces_v = [], [], []

@@ -25,7 +25,9 @@ the capacitated solver on the candidates (required pairs always among them;
 candidates widened when the minimums need partners outside them), priced
 the same way.  ``max_block_bytes`` bounds the score block held at once and
 ``progress(stage, done, total)`` reports every block (the CLI's
-``matching match-factors`` draws it as a progress bar).
+``matching match-factors`` draws it as a progress bar).  ``cluster=`` runs
+the passes over the blocks as Dask tasks (:mod:`._factors_dask`), calling
+the same per-block functions (:func:`_fold_top_k`, :func:`_price_block`).
 """
 
 from __future__ import annotations
@@ -255,9 +257,10 @@ class _Factors:
         heaps = (row_keys, row_idx, row_size, col_keys, col_idx, col_size)
         if self.remote is not None:
             self.remote.top_k(sign, k_row, k_col, heaps)
-        for chunk, block in (() if self.remote is not None else self.blocks(everyone, "candidates", exact=False)):
-            fptr, fidx = self.forbidden_of(chunk)
-            _fold_top_k(block, sign, int(chunk[0]), k_row, k_col, heaps, fptr, fidx)
+        else:
+            for chunk, block in self.blocks(everyone, "candidates", exact=False):
+                fptr, fidx = self.forbidden_of(chunk)
+                _fold_top_k(block, sign, int(chunk[0]), k_row, k_col, heaps, fptr, fidx)
         row_mask = np.arange(k_row)[None, :] < row_size[:, None]
         col_mask = np.arange(k_col)[None, :] < col_size[:, None]
         rows = np.concatenate([np.repeat(everyone, row_size), col_idx.reshape(m, k_col)[col_mask]])

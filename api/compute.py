@@ -81,11 +81,15 @@ def learned_weights(event: Event, round_index: int, feedback: Sequence[Mapping[s
 
 
 def run_match(event: Event, params: Mapping[str, Any], progress: Progress,
-              feedback: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+              feedback: Sequence[Mapping[str, Any]] = (), cluster: Any = None) -> dict[str, Any]:
     """Score, solve and verify one round; rows with explanations in ja and en.
 
     Without explicit ``weights``, the feedback of the round's past meetings
-    (when there is enough of it) sets the component weights.
+    (when there is enough of it) sets the component weights.  A large round
+    (the factor path of :func:`~matching.pipeline.match_round`) runs its
+    solver's blockwise passes on ``cluster`` (the service's
+    ``MATCHING_DASK_SCHEDULER``) and reports the rows of each pass as they
+    finish there.
     """
     from matching.pipeline import match_round, match_rows, summary, unmatched_rows
 
@@ -97,7 +101,7 @@ def run_match(event: Event, params: Mapping[str, Any], progress: Progress,
         weights, learning = learned_weights(event, round_index, feedback)
     progress(0.1, "scoring and solving")
     match = match_round(event, round_index, objective=params.get("objective"), weights=weights,
-                        seed=int(params.get("seed", 0)))
+                        seed=int(params.get("seed", 0)), progress=_stage_progress(progress, 0.1, 0.8), cluster=cluster)
     progress(0.8, "explaining pairs")
     rows = match_rows(match)
     rnd = event.programme.rounds[round_index]
@@ -108,6 +112,30 @@ def run_match(event: Event, params: Mapping[str, Any], progress: Progress,
     report["feedback_learning"] = learning
     return {"kind": "match", "round": round_index, "objective": match.objective, "summary": report,
             "pairs": rows, "unmatched": unmatched_rows(match), "timetable": None, "inputs": None}
+
+
+def _stage_progress(progress: Progress, low: float, high: float) -> Callable[[str, int, int], None]:
+    """``progress(stage, done, total)`` of the engine as job progress between ``low`` and ``high``.
+
+    The number of passes is not known in advance (pricing rounds), so each
+    new stage (a pass over the rows, on this process or a cluster) fills
+    half of what is left: the fraction never goes back.  Reported at most
+    every 2% of a stage, so the job row is not written per block.
+    """
+    state: dict[str, Any] = {"stage": None, "done": -1, "base": low, "span": 0.0, "share": 0.0}
+
+    def report(stage: str, done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        if stage != state["stage"] or done < state["done"]:  # a new pass
+            at = state["base"] + state["span"] * state["share"]
+            state.update(stage=stage, base=at, span=(high - at) / 2, share=0.0)
+        elif share - state["share"] < 0.02 and done < total:
+            state["done"] = done
+            return
+        state.update(done=done, share=share)
+        progress(state["base"] + state["span"] * share, f"{stage}: {done:,} of {total:,}")
+
+    return report
 
 
 def _scores(event: Event, round_index: int) -> tuple[np.ndarray, np.ndarray]:

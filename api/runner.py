@@ -243,7 +243,8 @@ class JobRunner:
                                                             .order_by(PairRow.position)).all()]
             session.close()
         if kind == "match":
-            return {**compute.run_match(engine_event, params, progress, feedback), "profiles_at": profiles_at}
+            return {**compute.run_match(engine_event, params, progress, feedback, cluster=self.settings.dask_scheduler),
+                    "profiles_at": profiles_at}
         return {**compute.run_plan(engine_event, params, pairs, progress), "profiles_at": profiles_at}
 
     def _store(self, lease: Lease, payload: dict[str, Any]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from matching._cluster import check_cluster
 
 __all__ = ["Settings", "DEFAULT_DATABASE_URL"]
 
@@ -37,6 +39,16 @@ class Settings(BaseModel):
     auth_failure_window_seconds: int = Field(default=300, ge=1, description="the window of auth_failure_limit, in seconds")
     seed_demo: bool = True
     demo_token_file: str | None = None
+    dask_scheduler: str | None = Field(default=None, description="Dask cluster of the match jobs' factor path: 'local' or a "
+                                                                 "scheduler address such as tcp://10.0.0.5:8786")
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _cluster_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        check_cluster(value, "dask_scheduler")  # an InvalidInput is a ValueError: pydantic names the field
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

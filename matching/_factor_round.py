@@ -42,13 +42,14 @@ Progress = Callable[[str, int, int], Any]
 
 
 def solve_round_factors(scorer: Scorer, bounds: dict[str, np.ndarray], required: np.ndarray, *,
-                        progress: Progress | None = None) -> MatchResult:
+                        progress: Progress | None = None, cluster: Any = None) -> MatchResult:
     """Maximum total score of a round on the scorer's factors, in participant indices.
 
     ``bounds`` holds ``left_capacity``, ``right_capacity``, ``left_min`` and
     ``right_min`` by participant index; ``required`` the must pairs.  The
     problem is solved in the scorer's canonical order and mapped back
-    (pairs and dual potentials).
+    (pairs and dual potentials).  ``cluster``: run the blockwise passes on
+    Dask (see :func:`~matching.solvers.solve_factors`).
     """
     f = scorer.factors()
     left_rank, right_rank = scorer.left_rank_, scorer.right_rank_
@@ -63,7 +64,7 @@ def solve_round_factors(scorer: Scorer, bounds: dict[str, np.ndarray], required:
     classes = None if f.class_table is None else (f.left_class, f.right_class, f.class_table)
     result = solve_factors(
         f.left, f.right, forbidden=f.forbidden if len(f.forbidden) else None, required=required_c,
-        sparse_vectors=sparse, forbidden_classes=classes, progress=progress, **canonical,
+        sparse_vectors=sparse, forbidden_classes=classes, progress=progress, cluster=cluster, **canonical,
     )
     pairs = np.column_stack([f.left_order[result.pairs[:, 0]], f.right_order[result.pairs[:, 1]]]) if len(result.pairs) \
         else np.zeros((0, 2), np.int64)

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidInput",
     "ImportRejected",
     "Infeasible",
+    "ClusterUnavailable",
 ]
 
 
@@ -181,3 +182,14 @@ class Infeasible(MatchingError, RuntimeError):
         if self.code is not None:
             return _localized(english, self.code, self.params, lang)
         return render("detail.infeasible", lang, {"detail": english})
+
+class ClusterUnavailable(MatchingError, ConnectionError):
+    """The Dask cluster asked for cannot be used: unreachable, or Dask is not installed.
+
+    ``address`` is the scheduler address (or ``"local"``) as given; raised
+    before any work is sent.
+    """
+
+    def __init__(self, address: str, reason: str):
+        self.address = address
+        super().__init__(f"cannot use the Dask cluster at {address}: {reason}")

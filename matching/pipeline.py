@@ -32,6 +32,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from . import _factor_round as FR
+from ._cluster import check_cluster
 from ._factor_round import FACTOR_PATH_MIN_PAIRS
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
 from .features import Scorer, explain, explain_pairs
@@ -298,6 +299,7 @@ def match_round(
     seed: int = 0,
     path: str = "auto",
     progress: Progress | None = None,
+    cluster: Any = None,
 ) -> RoundMatch:
     """Score, solve and verify one round of an event.
 
@@ -316,6 +318,10 @@ def match_round(
         a score matrix (certified by pricing); ``"auto"`` does so from
         :data:`FACTOR_PATH_MIN_PAIRS` pairs on.
     progress : callable(stage, done, total), optional
+    cluster : None, "local", str or distributed.Client
+        On the factor path, run the solver's blockwise passes on this Dask
+        cluster (see :func:`~matching.solvers.solve_factors`); the dense
+        path does not use it.
 
     Raises
     ------
@@ -332,6 +338,7 @@ def match_round(
     name = objective if objective is not None else _round(event, round_index).objective
     if name not in OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"unknown objective; expected one of {sorted(OBJECTIVES)}")])
+    check_cluster(cluster)
     _round(event, round_index)
     n_pairs = _n_pairs(event, round_index)
     if name != "max-total" and _path(path, n_pairs) == "factors":
@@ -340,7 +347,8 @@ def match_round(
                                        "when the score matrix fits in memory)")])
     problem = prepare_round(event, round_index, weights=weights, path=path, progress=progress)
     if problem.path == "factors":
-        result = FR.solve_round_factors(problem.scorer, problem.bounds(), problem.required, progress=progress)
+        result = FR.solve_round_factors(problem.scorer, problem.bounds(), problem.required, progress=progress,
+                                        cluster=cluster)
         checks = FR.factor_checks(problem.scorer, result, problem.bounds(), problem.required)
         _raise_failed(name, checks)
         return RoundMatch(problem=problem, objective=name, result=result, checks=checks)

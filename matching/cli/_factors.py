@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cluster import check_cluster
 from ..errors import FieldError, InvalidInput
 from ..io import write_csv_rows
 
@@ -44,6 +45,7 @@ examples:
   matching match-factors left.npy right.npy --right-capacity 3 --forbidden vetoes.csv --out run/
   matching match-factors left.npy right.npy --right-capacity 13 --left-min 1 --required fixed.csv --out run/
   matching match-factors --synthetic 20000 --out run/ --require-complete
+  matching match-factors left.npy right.npy --out run/ --cluster tcp://10.0.0.5:8786   # passes on a Dask cluster
 
 Writes DIR/pairs.csv (left,right,score; 0-based row numbers) and DIR/certificate.json: status,
 objective, the left and right dual potentials and how many pairs of the full problem they were
@@ -85,6 +87,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--dim", type=int, default=64, help="dimension of --synthetic vectors (default 64)")
     parser.add_argument("--seed", type=int, default=0, help="seed of --synthetic vectors (default 0)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--cluster", metavar="local|ADDRESS",
+                        help="run the candidate and pricing passes on a Dask cluster: 'local' (this machine's cores) "
+                             "or a scheduler such as tcp://10.0.0.5:8786 (needs pip install 'sme-matching[dask]'); "
+                             "same result")
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
@@ -173,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         left = _load_array(args.vectors[0], "LEFT")
         right = _load_array(args.vectors[1], "RIGHT")
+    check_cluster(args.cluster, "--cluster")
     if args.memory_mb < 1:
         raise InvalidInput([FieldError("--memory-mb", args.memory_mb, "expected a whole number of megabytes >= 1")])
     if args.k < 1:
@@ -196,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     with _progress_bar(args, pairs_total) as progress:
         result = solve_factors(
             left, right, maximize=not args.minimize, require_complete=args.require_complete, k=args.k,
-            max_block_bytes=args.memory_mb * 2**20, progress=_callback(progress), **options,
+            max_block_bytes=args.memory_mb * 2**20, progress=_callback(progress), cluster=args.cluster, **options,
         )
     elapsed = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--objective", help="override the round's objective: max-total, fair, stable, greedy or random")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--cluster", metavar="local|ADDRESS",
+                        help="on the factor path, run the solver's passes on a Dask cluster: 'local' or a scheduler "
+                             "such as tcp://10.0.0.5:8786 (needs pip install 'sme-matching[dask]'); same result")
     parser.add_argument("--path", choices=("auto", "dense", "factors"), default="auto",
                         help="dense score matrix or factors without one (default auto: factors from 25,000,000 pairs)")
     bar = parser.add_mutually_exclusive_group()
@@ -85,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     event = load_event(args.participants, args.rules)
     with _progress(args, event) as progress:
         bars = _Bars(progress) if progress is not None else None
-        match = match_round(event, args.round, objective=args.objective, seed=args.seed, path=args.path, progress=bars)
+        match = match_round(event, args.round, objective=args.objective, seed=args.seed, path=args.path, progress=bars,
+                            cluster=args.cluster)
         paths = write_match(match, args.out, progress=bars)
     figures = summary(match)
     if args.json:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cluster import check_cluster
 from ..errors import FieldError, InvalidInput
 from ..features import Scorer, explain
 from ..io import write_csv_rows
@@ -32,6 +33,7 @@ examples:
   matching score smes.csv --rules design.toml --id sme-001
   matching score smes.csv --rules design.toml --id des-014 --k 5 --lang en --json
   matching score fair.xlsx --rules fair.toml --out candidates.csv --k 20
+  matching score fair.xlsx --rules fair.toml --out candidates.csv --cluster tcp://10.0.0.5:8786
 
 Scores are explained component by component (tags, keywords, languages,
 region, stage, budget, wishes); impossible partners (vetoes, conflicts,
@@ -62,6 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of the reasons (default: ja)")
     parser.add_argument("--format", choices=("csv", "json", "xlsx"), help="participant file format (default: from the extension)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text (with --id)")
+    parser.add_argument("--cluster", metavar="local|ADDRESS",
+                        help="with --out: score the blocks on a Dask cluster ('local', or a scheduler such as "
+                             "tcp://10.0.0.5:8786; needs pip install 'sme-matching[dask]'); same candidates")
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
@@ -99,6 +104,9 @@ def _load(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise InvalidInput([FieldError("--k", args.k, "expected a whole number >= 1")])
+    if args.cluster is not None and not args.out:
+        raise InvalidInput([FieldError("--cluster", args.cluster, "only with --out (one participant's partners need no cluster)")])
+    check_cluster(args.cluster, "--cluster")
     event, rnd, left, right = _load(args)
     if not left or not right:
         raise InvalidInput(
@@ -122,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_all(args: argparse.Namespace, scorer: Scorer, advance) -> int:
-    top = scorer.top_k(args.k, direction="both", progress=advance).tocoo()
+    top = scorer.top_k(args.k, direction="both", progress=advance, cluster=args.cluster).tocoo()
     order = np.lexsort((top.col, top.row))
     path = Path(args.out)
     write_csv_rows(path, ["left_id", "right_id", "score"],

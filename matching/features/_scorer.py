@@ -778,6 +778,7 @@ class Scorer(BaseEstimator):
         direction: str = "both",
         max_block_cells: int | None = None,
         progress: Callable[[int, int], Any] | None = None,
+        cluster: Any = None,
     ) -> sp.csr_array:
         """The best ``k`` possible partners of every participant, without the full matrix.
 
@@ -791,6 +792,11 @@ class Scorer(BaseEstimator):
         max_block_cells : int, optional
             Block size (default: the scorer's ``max_block_cells``).
         progress : callable(done_cells, total_cells), optional
+        cluster : None, "local", str or distributed.Client
+            Score the blocks as Dask tasks (the fitted scorer is sent to the
+            cluster once; see :mod:`matching._cluster`); the result is
+            identical.  Raises :class:`~matching.errors.ClusterUnavailable`
+            (naming the address) before any work when it cannot be reached.
 
         Returns
         -------
@@ -801,7 +807,7 @@ class Scorer(BaseEstimator):
             by content, then id), so the candidates do not depend on the
             input order.
         """
-        return _top_k(self, k, direction=direction, max_block_cells=max_block_cells, progress=progress)
+        return _top_k(self, k, direction=direction, max_block_cells=max_block_cells, progress=progress, cluster=cluster)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The component names (the columns of :meth:`pair_features`)."""

@@ -7,6 +7,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .._cluster import check_cluster
 from ._blocks import square_blocks
 from ._topk_kernel import fold_block, heaps_to_lists
 
@@ -20,6 +21,7 @@ def top_k(
     direction: str = "both",
     max_block_cells: int | None = None,
     progress: Callable[[int, int], Any] | None = None,
+    cluster: Any = None,
 ) -> sp.csr_array:
     """:meth:`matching.features.Scorer.top_k` (see there)."""
     scorer._check_fitted()
@@ -27,6 +29,7 @@ def top_k(
         raise ValueError(f"direction must be 'left', 'right' or 'both', got {direction!r}")
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an int >= 1, got {k!r}")
+    check_cluster(cluster)
     k = int(k)
     dtype = np.dtype(scorer.dtype)
     n_left, n_right = scorer.n_left_, scorer.n_right_
@@ -40,16 +43,23 @@ def top_k(
     col_heap = np.empty(col_keys.shape, np.int64)
     col_size = np.zeros(len(col_keys), np.int64)
     total, done = n_left * n_right, 0
-    # Blocks run over the canonical order and candidates are kept by canonical
-    # rank, so the result (ties included) does not depend on the input order.
-    for rows, cols in square_blocks(n_left, n_right, int(max_block_cells or scorer.max_block_cells)):
-        scores = scorer._block_c(rows, cols)
-        np.copyto(scores, -np.inf, where=scorer._mask_block_c(rows, cols))
-        fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
-                   want_rows, want_cols)
-        done += (rows.stop - rows.start) * (cols.stop - cols.start)
-        if progress is not None:
-            progress(done, total)
+    cells = int(max_block_cells or scorer.max_block_cells)
+    if cluster is not None:  # the same blocks as Dask tasks, their heaps merged exactly
+        from ._topk_cluster import fold_on_cluster
+
+        heaps = (row_keys, row_heap, row_size, col_keys, col_heap, col_size)
+        fold_on_cluster(cluster, scorer, cells, want_rows, want_cols, heaps, progress)
+    else:
+        # Blocks run over the canonical order and candidates are kept by canonical
+        # rank, so the result (ties included) does not depend on the input order.
+        for rows, cols in square_blocks(n_left, n_right, cells):
+            scores = scorer._block_c(rows, cols)
+            np.copyto(scores, -np.inf, where=scorer._mask_block_c(rows, cols))
+            fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
+                       want_rows, want_cols)
+            done += (rows.stop - rows.start) * (cols.stop - cols.start)
+            if progress is not None:
+                progress(done, total)
     row_vals, row_idx = heaps_to_lists(row_keys, row_heap, row_size, dtype, n_right)
     col_vals, col_idx = heaps_to_lists(col_keys, col_heap, col_size, dtype, n_left)
     pieces_i, pieces_j, pieces_v = [], [], []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["fold_block", "heaps_to_lists"]
+__all__ = ["fold_block", "merge_heaps", "heaps_to_lists"]
 
 
 @njit(cache=True, inline="always")
@@ -98,6 +98,26 @@ def fold_block(scores, row0, col0, row_keys, row_idx, row_size, col_keys, col_id
                     _replace_root(col_keys, col_idx, o, size, key, i)
                 if size == kc:
                     cthr[q] = col_keys[o, 0]
+
+
+@njit(cache=True)
+def merge_heaps(keys, idx, size, other_keys, other_idx, other_size):  # pragma: no cover - compiled
+    """Fold the heaps ``other_*`` into ``keys / idx / size``, in place (same shapes, one heap per owner row).
+
+    Each owner keeps its ``k`` best entries by (key, index) of both: the
+    heaps :func:`fold_block` keeps over the blocks of both, whatever order
+    the two were folded in.
+    """
+    for o in range(size.shape[0]):
+        s = size[o]
+        for t in range(other_size[o]):
+            key = other_keys[o, t]
+            j = other_idx[o, t]
+            if s < keys.shape[1]:
+                s = _push(keys, idx, o, s, key, j)
+            elif _worse(keys[o, 0], idx[o, 0], key, j):
+                _replace_root(keys, idx, o, s, key, j)
+        size[o] = s
 
 
 def heaps_to_lists(keys: np.ndarray, idx: np.ndarray, size: np.ndarray, dtype: np.dtype, pad: int) -> tuple[np.ndarray, np.ndarray]:

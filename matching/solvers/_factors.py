@@ -25,7 +25,9 @@ the capacitated solver on the candidates (required pairs always among them;
 candidates widened when the minimums need partners outside them), priced
 the same way.  ``max_block_bytes`` bounds the score block held at once and
 ``progress(stage, done, total)`` reports every block (the CLI's
-``matching match-factors`` draws it as a progress bar).
+``matching match-factors`` draws it as a progress bar).  ``cluster=`` runs
+the passes over the blocks as Dask tasks (:mod:`._factors_dask`), calling
+the same per-block functions (:func:`_fold_top_k`, :func:`_price_block`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .._cluster import check_cluster
 from ..errors import Infeasible
 from ._assignment import _REL_TOL, K, Violations, _few_ties, _slackness_violation, _solve_with_pricing
 from . import _factors_kernels as FK
@@ -175,6 +178,13 @@ class _Factors:
         self.max_block_bytes = int(max_block_bytes)
         self.cache: np.ndarray | None = None
         self.progress = progress
+        #: the passes' runner on a Dask cluster (:mod:`._factors_dask`), None: this process
+        self.remote: Any = None
+
+    @property
+    def cached(self) -> bool:
+        """The whole product in the search dtype fits ``max_block_bytes`` (computed once, never distributed)."""
+        return self.n * self.m * self.a_search.itemsize <= self.max_block_bytes
 
     def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Exact (float64) scores of the pairs ``(rows[t], cols[t])``."""
@@ -194,7 +204,7 @@ class _Factors:
         """Yield ``(chunk, scores)`` for row blocks of ``rows`` (float64 when ``exact``)."""
         search = not exact or self.a_search.dtype == np.float64
         a, b = (self.a_search, self.b_search) if search else (self.a, self.b)
-        if search and self.cache is None and self.n * self.m * a.itemsize <= self.max_block_bytes:
+        if search and self.cache is None and self.cached:
             self.cache = self.scores(a, b, slice(0, self.n))  # the whole product fits the memory bound: compute it once
         total = len(rows)
         contiguous = total == self.n
@@ -244,12 +254,13 @@ class _Factors:
         col_idx = np.empty(m * k_col, np.int64)
         col_size = np.zeros(m, np.int64)
         everyone = np.arange(n, dtype=np.int64)
-        for chunk, block in self.blocks(everyone, "candidates", exact=False):
-            fptr, fidx = self.forbidden_of(chunk)
-            FK.block_top_k(
-                block, block.dtype.type(sign), int(chunk[0]), k_row, row_keys, row_idx, row_size, col_keys, col_idx, col_size, k_col,
-                fptr, fidx,
-            )
+        heaps = (row_keys, row_idx, row_size, col_keys, col_idx, col_size)
+        if self.remote is not None:
+            self.remote.top_k(sign, k_row, k_col, heaps)
+        else:
+            for chunk, block in self.blocks(everyone, "candidates", exact=False):
+                fptr, fidx = self.forbidden_of(chunk)
+                _fold_top_k(block, sign, int(chunk[0]), k_row, k_col, heaps, fptr, fidx)
         row_mask = np.arange(k_row)[None, :] < row_size[:, None]
         col_mask = np.arange(k_col)[None, :] < col_size[:, None]
         rows = np.concatenate([np.repeat(everyone, row_size), col_idx.reshape(m, k_col)[col_mask]])
@@ -261,6 +272,13 @@ class _Factors:
         allowed = self.extras.allowed(rows, cols)
         rows, cols = rows[allowed], cols[allowed]
         return rows, cols, self.values(rows, cols)
+
+
+def _fold_top_k(block: np.ndarray, sign: float, first_row: int, k_row: int, k_col: int, heaps: tuple, fptr, fidx) -> None:
+    """Fold one block of scores (rows ``first_row ...``) into the row and column heaps ``heaps``, in place."""
+    row_keys, row_idx, row_size, col_keys, col_idx, col_size = heaps
+    FK.block_top_k(block, block.dtype.type(sign), first_row, k_row, row_keys, row_idx, row_size,
+                   col_keys, col_idx, col_size, k_col, fptr, fidx)
 
 
 def _top_per_group(group: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
@@ -293,10 +311,6 @@ def _pricer(f: _Factors, sign: float, exact: bool):
     no_candidates = (np.zeros(f.n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
     err = 0.0 if exact else f.rounding_bound()
 
-    def exact_reduced(r: np.ndarray, c: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = f.values(r, c)
-        return scores, sign * scores - u[r] - v[c]
-
     def price(
         left: np.ndarray, right: np.ndarray, tol: float, rows: np.ndarray | None = None,
         candidates: tuple[np.ndarray, np.ndarray] | None = None, per_row: int = _ADD_K,
@@ -306,41 +320,13 @@ def _pricer(f: _Factors, sign: float, exact: bool):
         k = max(1, min(per_row, f.m))
         u = sign * np.asarray(left, np.float64)
         v = np.ascontiguousarray(sign * np.asarray(right, np.float64))
+        if f.remote is not None:
+            parts = f.remote.price(todo, exact, sign, u, v, tol, k, err, cptr, cidx)
+        else:
+            parts = _local_price(f, todo, exact, sign, u, v, tol, k, err, cptr, cidx)
         out_r, out_c, out_s, worst, margin = [], [], [], [], []
-        for chunk, block in f.blocks(todo, "pricing", exact=exact):
-            fptr, fidx = f.forbidden_of(chunk)
-            bptr, bidx = _sub_csr(cptr, cidx, chunk)
-            local = np.arange(len(chunk), dtype=np.int64)
-            cols, counts, w, mg = K.dense_price(
-                block, sign, np.ascontiguousarray(u[chunk] + err), v, tol, k, fptr, fidx, local, bptr, bidx,
-            )
-            del block
-            flagged = np.arange(k)[None, :] < counts[:, None]
-            at = np.repeat(local, counts)
-            r, c = chunk[at], cols[flagged]
-            sc, red = exact_reduced(r, c, u, v)
-            if not exact:
-                # the kernel's worst mixed rounding into candidate pairs: measure both exactly
-                w = np.zeros(len(chunk))
-                np.maximum.at(w, at, np.maximum(-red, 0.0))
-                cat = np.repeat(local, np.diff(bptr))
-                if len(cat):
-                    _, cred = exact_reduced(chunk[cat], bidx, u, v)
-                    np.maximum.at(w, cat, np.maximum(-cred, 0.0))
-                hit = red < -tol
-                # a full heap without an exact violator may hide one: price those rows in float64
-                redo = local[(counts == k) & (np.bincount(at[hit], minlength=len(chunk)) == 0)]
-                keep = hit
-                if len(redo):
-                    keep = hit & ~np.isin(at, redo)
-                    fr, fc, fs, fw, fm = _exact_rows(f, sign, chunk[redo], u, v, tol, k, cptr, cidx)
-                    w[redo] = fw
-                    mg[redo] = fm
-                    out_r.append(fr)
-                    out_c.append(fc)
-                    out_s.append(fs)
-                r, c, sc = r[keep], c[keep], sc[keep]
-            out_r.append(r)
+        for chunk, (r, c, sc, w, mg) in parts:
+            out_r.append(chunk[r])
             out_c.append(c)
             out_s.append(sc)
             worst.append(w)
@@ -356,16 +342,82 @@ def _pricer(f: _Factors, sign: float, exact: bool):
     return price
 
 
-def _exact_rows(f: _Factors, sign: float, rows: np.ndarray, u, v, tol, k, cptr, cidx):
-    """Price whole rows in float64: violators, worst (candidates included) and margins."""
-    block = f.scores(f.a, f.b, rows)
-    fptr, fidx = f.forbidden_of(rows)
-    bptr, bidx = _sub_csr(cptr, cidx, rows)
+def _local_price(f: _Factors, todo, exact, sign, u, v, tol, k, err, cptr, cidx):
+    """``(chunk, priced)`` for the row blocks of ``todo``, in order, priced in this process."""
+    for chunk, block in f.blocks(todo, "pricing", exact=exact):
+        fptr, fidx = f.forbidden_of(chunk)
+        bptr, bidx = _sub_csr(cptr, cidx, chunk)
+        yield chunk, _price_block(block, chunk, f.a[chunk], f.b, f.extras, sign, u[chunk], v, tol, k, err, exact,
+                                  fptr, fidx, bptr, bidx)
+
+
+def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, exact, fptr, fidx, bptr, bidx):
+    """Price one row block of scores: a pure function of its arguments (a task on a cluster).
+
+    ``block`` holds the scores of the left participants ``chunk`` (factor
+    rows ``a_rows``, :meth:`Extras.finish` applied; float64 when ``exact``,
+    else the search dtype, read against ``u_rows + err``); ``fptr / fidx``
+    and ``bptr / bidx`` are the block's forbidden and candidate pairs (CSR
+    over its rows).  Returns ``(rows, cols, scores, worst, margin)``: the
+    violators found (rows local to the block, exact scores) and the per-row
+    worst violation and margin, as :func:`_pricer` documents.
+    """
+    local = np.arange(len(chunk), dtype=np.int64)
+    cols, counts, w, mg = K.dense_price(
+        block, sign, np.ascontiguousarray(u_rows + err), v, tol, k, fptr, fidx, local, bptr, bidx,
+    )
+    del block
+
+    def exact_reduced(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scores = _pair_values(a_rows, b, extras, chunk, r, c)
+        return scores, sign * scores - u_rows[r] - v[c]
+
+    flagged = np.arange(k)[None, :] < counts[:, None]
+    at = np.repeat(local, counts)
+    c = cols[flagged]
+    sc, red = exact_reduced(at, c)
+    if exact:
+        return at, c, sc, w, mg
+    # the kernel's worst mixed rounding into candidate pairs: measure both exactly
+    w = np.zeros(len(chunk))
+    np.maximum.at(w, at, np.maximum(-red, 0.0))
+    cat = np.repeat(local, np.diff(bptr))
+    if len(cat):
+        _, cred = exact_reduced(cat, bidx)
+        np.maximum.at(w, cat, np.maximum(-cred, 0.0))
+    hit = red < -tol
+    # a full heap without an exact violator may hide one: price those rows in float64
+    redo = local[(counts == k) & (np.bincount(at[hit], minlength=len(chunk)) == 0)]
+    if not len(redo):
+        return at[hit], c[hit], sc[hit], w, mg
+    keep = hit & ~np.isin(at, redo)
+    fr, fc, fs, fw, fm = _exact_rows(chunk, a_rows, b, extras, sign, redo, u_rows, v, tol, k, fptr, fidx, bptr, bidx)
+    w[redo] = fw
+    mg[redo] = fm
+    return (np.concatenate([fr, at[keep]]), np.concatenate([fc, c[keep]]), np.concatenate([fs, sc[keep]]), w, mg)
+
+
+def _pair_values(a_rows: np.ndarray, b: np.ndarray, extras: Extras, chunk: np.ndarray, rows: np.ndarray,
+                 cols: np.ndarray) -> np.ndarray:
+    """Exact (float64) scores of the pairs ``(chunk[rows[t]], cols[t])``, as :meth:`_Factors.values` computes them."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    out = np.empty(len(rows))
+    FK.pair_dots(a_rows, b, rows, cols, out)
+    extras.add_pairs(chunk[rows], cols, out)
+    return out
+
+
+def _exact_rows(chunk, a_rows, b, extras, sign, rows, u_rows, v, tol, k, fptr, fidx, bptr, bidx):
+    """Price the block rows ``rows`` whole in float64: violators, worst (candidates included) and margins."""
+    block = extras.finish(a_rows[rows] @ b.T, chunk[rows], sign)
+    fptr, fidx = _sub_csr(fptr, fidx, rows)
+    bptr, bidx = _sub_csr(bptr, bidx, rows)
     local = np.arange(len(rows), dtype=np.int64)
-    cols, counts, w, mg = K.dense_price(block, sign, np.ascontiguousarray(u[rows]), v, tol, k, fptr, fidx, local, bptr, bidx)
+    cols, counts, w, mg = K.dense_price(block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, fptr, fidx, local, bptr, bidx)
     r = rows[np.repeat(local, counts)]
     c = cols[np.arange(k)[None, :] < counts[:, None]]
-    return r, c, f.values(r, c), w, mg
+    return r, c, _pair_values(a_rows, b, extras, chunk, r, c), w, mg
 
 
 def _completer(f: _Factors, sign: float, k: int):
@@ -404,6 +456,8 @@ def _completer(f: _Factors, sign: float, k: int):
 
 def _largest_score(f: _Factors) -> float:
     """Largest |score| over all pairs (one pass of float64 blocks)."""
+    if f.remote is not None:
+        return f.remote.largest()
     top = 0.0
     for _, block in f.blocks(np.arange(f.n, dtype=np.int64), "scale", exact=True):
         top = max(top, float(np.max(np.abs(block), where=np.isfinite(block), initial=0.0)))
@@ -435,6 +489,7 @@ def solve_factors(
     dtype: Any = np.float32,
     sparse_vectors: Any = None,
     forbidden_classes: Any = None,
+    cluster: Any = None,
 ) -> MatchResult:
     """Exact matching when the scores are products of left and right vectors.
 
@@ -503,6 +558,16 @@ def solve_factors(
         forbidden when ``table[left_class[i], right_class[j]]`` (a boolean
         table, integer classes).  Applied block by block; counted out of
         ``pairs_checked``.  Combines with ``forbidden``.
+    cluster : None, "local", str or distributed.Client
+        Run the blockwise passes (candidates, pricing) as Dask tasks:
+        ``"local"`` starts a ``LocalCluster`` on this machine for the call,
+        ``"tcp://host:port"`` uses a running scheduler, a
+        ``distributed.Client`` is used as is (needs the ``[dask]`` extra;
+        see :mod:`matching._cluster`).  The factors go to the cluster once;
+        the sparse solve stays here; the result is identical to the
+        single-process one (workers with the same numpy build) and its
+        ``info["cluster"]`` counts the tasks and the bytes moved.  A
+        problem whose whole product fits ``max_block_bytes`` is solved here.
 
     Returns
     -------
@@ -528,6 +593,9 @@ def solve_factors(
         ``require_complete`` and no matching covers the smaller side; or the
         minimums, capacities and required pairs admit no matching (the
         message names the participants, see :func:`solve_capacitated`).
+    matching.errors.ClusterUnavailable
+        ``cluster`` cannot be reached (the message names the address) or
+        Dask is not installed; raised before any work.
 
     Notes
     -----
@@ -566,6 +634,7 @@ def solve_factors(
         raise invalid("dtype", dtype, f"expected float32 or float64, got {dtype!r}") from None
     if search_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise invalid("dtype", str(search_dtype), f"expected float32 or float64, got {search_dtype}")
+    check_cluster(cluster)
     if progress is not None and not callable(progress):
         raise invalid("progress", type(progress).__name__, "expected a callable progress(stage, done, total) or None")
     fpairs = pair_array(forbidden, (n, m), "forbidden")
@@ -599,15 +668,23 @@ def solve_factors(
             np.zeros((0, 2), np.int64), 0.0, Status.OPTIMAL, "factors-jv+pricing", perf_counter() - start, (n, m),
             maximize, cert, {"candidates": 0, "initial_candidates": 0, "block_rows": 0},
         )
-    if one_to_one:
-        return _one_to_one(a, b, fpairs, sign, maximize, require_complete, int(k), int(max_block_bytes),
-                           progress, search_dtype, start, extras)
-    return _capacitated(a, b, fpairs, sign, maximize, (lcap, rcap, lmin, rmin, rpairs), int(k), int(max_block_bytes),
-                        progress, search_dtype, start, extras)
+
+    def solve(attach: Any) -> MatchResult:
+        if one_to_one:
+            return _one_to_one(a, b, fpairs, sign, maximize, require_complete, int(k), int(max_block_bytes),
+                               progress, search_dtype, start, extras, attach)
+        return _capacitated(a, b, fpairs, sign, maximize, (lcap, rcap, lmin, rmin, rpairs), int(k),
+                            int(max_block_bytes), progress, search_dtype, start, extras, attach)
+
+    if cluster is None:
+        return solve(None)
+    from ._factors_dask import solve_on_cluster  # Dask only when asked for
+
+    return solve_on_cluster(cluster, solve)
 
 
 def _one_to_one(a, b, fpairs, sign, maximize, require_complete, k, max_block_bytes, progress, search_dtype, start,
-                extras):
+                extras, attach=None):
     n, m = len(a), len(b)
     transpose = n > m  # the warm-started pricing loop skips calm rows only when rows are the smaller side
     if transpose:
@@ -615,6 +692,7 @@ def _one_to_one(a, b, fpairs, sign, maximize, require_complete, k, max_block_byt
         fpairs = fpairs[:, ::-1]
         extras = extras.swapped()
     f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress, extras, sign)
+    f.remote = attach(f) if attach is not None else None
     k_col = max(2, k // 2)
     rows, cols, vals = f.candidates(sign, k, k_col)
     initial = len(rows)
@@ -674,10 +752,12 @@ def _with_pairs(rows, cols, vals, extra: np.ndarray, f: "_Factors"):
             np.concatenate([vals, f.values(new[:, 0], new[:, 1])]))
 
 
-def _capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start, extras):
+def _capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start, extras,
+                 attach=None):
     lcap, rcap, lmin, rmin, rpairs = bounds
     n, m = len(a), len(b)
     f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress, extras, sign)
+    f.remote = attach(f) if attach is not None else None
     k_row = int(min(max(k, int(lcap.max()) + _EXTRA), m))
     k_col = int(min(max(k // 2, int(rcap.max()) + _EXTRA), n))
     constraints = dict(left_capacity=lcap, right_capacity=rcap, left_min=lmin, right_min=rmin, maximize=maximize)

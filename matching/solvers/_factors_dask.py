@@ -1,0 +1,261 @@
+"""The blockwise passes of :func:`~matching.solvers.solve_factors` as Dask tasks.
+
+Imported only when a ``cluster`` is given.  The factors (and the forbidden
+pairs) are sent to the cluster once, as results of tasks (:func:`hold`):
+workers fetch them from one another, and a worker killed with the only
+copy makes Dask rebuild it from the scheduler's copy.  A task is a
+*panel* of consecutive row blocks of the single-process pass (the same
+blocks, at the same boundaries, so the same products) and calls the same
+pure per-block functions (:func:`._factors._fold_top_k`,
+:func:`._factors._price_block`).  The client folds the tasks' results as
+they complete (``as_completed``):
+
+- candidates: a panel's row heaps are final; its column heaps are merged
+  into the running ones by (cost, row) (:func:`._factors_kernels.merge_heaps`),
+  which is exactly the heap one pass over every row keeps;
+- pricing: each block's violators, worst violation and margins, put back
+  in block order, so the pricing loop sees exactly what one process sees.
+
+The sparse exact solve stays on the client, and so does the completion
+step of ``require_complete`` (best partners among the participants left
+unmatched, a pass over those rows only).  Tasks are pure functions of
+their arguments, so a worker lost mid-pass only delays the pass: Dask runs
+its tasks again elsewhere.  A task holds one score block (at most
+``max_block_bytes``), its rows' heaps and one column heap per right
+participant; nothing of size ``n × m`` is gathered.
+
+Why panels rather than one task per block: a block of the default 256 MiB
+holds ``256 MiB / (8 m)`` rows (167 rows at ``m`` = 200,000) but its column
+heaps are ``m × k`` entries (25 MB), so per-block results would move more
+bytes than the block's work is worth.  A pass has about
+:data:`TASKS_PER_THREAD` panels per worker thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._cluster import connect
+from . import _factors_kernels as FK
+from ._factors import _Factors, _fold_top_k, _price_block, _sub_csr
+from ._factors_extras import Extras
+from ._result import MatchResult
+
+__all__ = ["TASKS_PER_THREAD", "ClusterPasses", "hold", "results", "solve_on_cluster"]
+
+#: panels (tasks) per pass and worker thread: enough to balance the load and to lose little with a worker
+TASKS_PER_THREAD = 4
+
+
+def solve_on_cluster(cluster: Any, solve: Callable[[Callable[[_Factors], Any]], MatchResult]) -> MatchResult:
+    """Run ``solve(attach)`` with its blockwise passes on ``cluster``.
+
+    ``attach(f)`` gives the :class:`ClusterPasses` of the problem ``f``
+    (None when the whole product fits one block: it is computed once on
+    the client).  The result's ``info["cluster"]`` says what moved.
+    """
+    runners: list[ClusterPasses] = []
+    with connect(cluster) as client:
+        def attach(f: _Factors) -> ClusterPasses | None:
+            if f.cached:
+                return None
+            runner = ClusterPasses(client, f)
+            runners.append(runner)
+            return runner
+
+        try:
+            result = solve(attach)
+        finally:
+            for runner in runners:
+                runner.close()
+        workers = len(client.scheduler_info().get("workers", {}))
+    stats = {"workers": workers, "tasks": 0, "bytes_to_workers": 0, "bytes_from_workers": 0, "panel_rows": 0}
+    for runner in runners:
+        for key in ("tasks", "bytes_to_workers", "bytes_from_workers"):
+            stats[key] += runner.stats[key]
+        stats["panel_rows"] = runner.panel_rows
+    return dataclasses.replace(result, info={**result.info, "cluster": stats})
+
+
+def hold(client: Any, value: Any) -> Any:
+    """A future of ``value`` that Dask can always rebuild: the result of a task that returns it.
+
+    Scattered data (``client.scatter``) is lost for good with the last
+    worker holding it, and Dask's memory manager drops the replicas of a
+    broadcast between passes; a task's result is recomputed from the
+    scheduler's copy of its arguments, so a killed worker costs time only.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return client.submit(_same, value, pure=False)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def results(completed: Any):
+    """``(future, result)`` from a ``distributed.as_completed`` iterator; a task's error is raised here."""
+    for future in completed:
+        yield future, future.result()
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if sp.issparse(value):
+        return int(value.data.nbytes + value.indices.nbytes + value.indptr.nbytes)
+    if isinstance(value, Extras):
+        return sum(_nbytes(v) for v in vars(value).values())
+    return 0
+
+
+class ClusterPasses:
+    """The candidate, pricing and scale passes of one :class:`._factors._Factors` on a Dask client."""
+
+    def __init__(self, client: Any, f: _Factors):
+        self.client, self.f = client, f
+        threads = max(1, sum(client.nthreads().values()))
+        n_blocks = -(-f.n // f.block_rows)
+        per_panel = -(-n_blocks // max(1, min(n_blocks, TASKS_PER_THREAD * threads)))
+        self.panel_rows = per_panel * f.block_rows
+        self.stats = {"tasks": 0, "bytes_to_workers": 0, "bytes_from_workers": 0}
+        same = f.a_search.dtype == np.float64  # float64 search: one copy of the factors serves both
+        self.data = {
+            "a": self._scatter(f.a), "b": self._scatter(f.b),
+            "fptr": self._scatter(f.fptr), "fidx": self._scatter(f.fidx), "extras": self._scatter(f.extras),
+        }
+        self.data["a_search"] = self.data["a"] if same else self._scatter(f.a_search)
+        self.data["b_search"] = self.data["b"] if same else self._scatter(f.b_search)
+
+    def _scatter(self, value: Any) -> Any:
+        self.stats["bytes_to_workers"] += _nbytes(value)
+        return hold(self.client, value)
+
+    def _submit(self, fn: Callable, *args: Any) -> Any:
+        self.stats["tasks"] += 1
+        self.stats["bytes_to_workers"] += _nbytes(args)
+        return self.client.submit(fn, *args, pure=False)
+
+    def _completed(self, futures: dict[Any, Any], stage: str, total: int):
+        """``(tag, result)`` of the tasks as they complete, reporting the rows done to ``progress``."""
+        from distributed import as_completed
+
+        client = self.client
+        done = 0
+        for future, result in results(as_completed(list(futures), loop=client.loop)):
+            tag, rows = futures.pop(future)
+            future.release()
+            self.stats["bytes_from_workers"] += _nbytes(result)
+            done += rows
+            if self.f.progress is not None:
+                self.f.progress(stage, done, total)
+            yield tag, result
+
+    def top_k(self, sign: float, k_row: int, k_col: int, heaps: tuple) -> None:
+        """Fill ``heaps`` (as :meth:`._factors._Factors.candidates` holds them) from tasks over panels of rows."""
+        f, d = self.f, self.data
+        row_keys, row_idx, row_size, col_keys, col_idx, col_size = heaps
+        futures = {}
+        for lo in range(0, f.n, self.panel_rows):
+            hi = min(lo + self.panel_rows, f.n)
+            fut = self._submit(_top_k_panel, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
+                               lo, hi, f.block_rows, sign, k_row, k_col)
+            futures[fut] = ((lo, hi), hi - lo)
+        for (lo, hi), (rk, ri, rs, ck, ci, cs) in self._completed(futures, "candidates", f.n):
+            row_keys[lo * k_row:hi * k_row] = rk
+            row_idx[lo * k_row:hi * k_row] = ri
+            row_size[lo:hi] = rs
+            FK.merge_heaps(col_keys, col_idx, col_size, k_col, ck, ci, cs)
+
+    def price(self, todo, exact, sign, u, v, tol, k, err, cptr, cidx):
+        """``(chunk, priced)`` for the row blocks of ``todo`` in order, as :func:`._factors._local_price` yields them."""
+        f, d = self.f, self.data
+        search = not exact or f.a_search.dtype == np.float64
+        a_src, b_src = (d["a_search"], d["b_search"]) if search else (d["a"], d["b"])
+        contiguous = len(todo) == f.n
+        v_future = self._scatter(v)
+        futures, panels = {}, []
+        for p, lo in enumerate(range(0, len(todo), self.panel_rows)):
+            rows = todo[lo:lo + self.panel_rows]
+            bptr, bidx = _sub_csr(cptr, cidx, rows)
+            fut = self._submit(_price_panel, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
+                               rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,
+                               err, exact, bptr, bidx)
+            futures[fut] = (p, len(rows))
+            panels.append(rows)
+        results = dict(self._completed(futures, "pricing", len(todo)))
+        v_future.release()
+        for p, rows in enumerate(panels):
+            for s, priced in zip(range(0, len(rows), f.block_rows), results.pop(p)):
+                yield rows[s:s + f.block_rows], priced
+
+    def largest(self) -> float:
+        """Largest |score| over all pairs (float64 blocks)."""
+        f, d = self.f, self.data
+        search = f.a_search.dtype == np.float64
+        a_src, b_src = (d["a_search"], d["b_search"]) if search else (d["a"], d["b"])
+        futures = {}
+        for lo in range(0, f.n, self.panel_rows):
+            hi = min(lo + self.panel_rows, f.n)
+            futures[self._submit(_largest_panel, a_src, b_src, d["extras"], f.sign, lo, hi, f.block_rows)] = (lo, hi - lo)
+        return max((top for _, top in self._completed(futures, "scale", f.n)), default=0.0)
+
+    def close(self) -> None:
+        """Release the factors held on the cluster."""
+        for future in {id(x): x for x in self.data.values()}.values():
+            future.release()
+        self.data = {}
+
+
+# ----------------------------------------------------------------------------------------------
+# The tasks: pure functions of their arguments
+
+
+def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, block_rows, sign, k_row, k_col):
+    """Row and column heaps of the rows ``lo:hi``, folded block by block as one process folds them."""
+    m = len(b_search)
+    n_rows = hi - lo
+    heaps = (np.empty(n_rows * k_row), np.empty(n_rows * k_row, np.int64), np.zeros(n_rows, np.int64),
+             np.empty(m * k_col), np.zeros(m * k_col, np.int64), np.zeros(m, np.int64))
+    for s in range(lo, hi, block_rows):
+        e = min(s + block_rows, hi)
+        block = extras.finish(a_search[s:e] @ b_search.T, slice(s, e), block_sign)
+        bfptr, bfidx = _sub_csr(fptr, fidx, np.arange(s, e, dtype=np.int64))
+        _fold_top_k(block, sign, s - lo, k_row, k_col, heaps, bfptr, bfidx)
+        del block
+    heaps[4][:] += lo  # column heaps hold rows local to the panel
+    return heaps
+
+
+def _price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block_rows, contiguous, sign, u_rows, v,
+                 tol, k, err, exact, bptr, bidx):
+    """:func:`._factors._price_block` of every row block of ``rows`` (the panel's candidates ``bptr / bidx``)."""
+    out = []
+    for s in range(0, len(rows), block_rows):
+        chunk = rows[s:s + block_rows]
+        at = slice(int(chunk[0]), int(chunk[0]) + len(chunk)) if contiguous else chunk
+        block = extras.finish(a_src[at] @ b_src.T, at, block_sign)
+        cfptr, cfidx = _sub_csr(fptr, fidx, chunk)
+        cbptr, cbidx = _sub_csr(bptr, bidx, np.arange(s, s + len(chunk), dtype=np.int64))
+        out.append(_price_block(block, chunk, a[chunk], b, extras, sign, u_rows[s:s + len(chunk)], v, tol, k, err,
+                                exact, cfptr, cfidx, cbptr, cbidx))
+        del block
+    return out
+
+
+def _largest_panel(a_src, b_src, extras, block_sign, lo, hi, block_rows):
+    """Largest finite |score| of the rows ``lo:hi``."""
+    top = 0.0
+    for s in range(lo, hi, block_rows):
+        at = slice(s, min(s + block_rows, hi))
+        block = extras.finish(a_src[at] @ b_src.T, at, block_sign)
+        top = max(top, float(np.max(np.abs(block), where=np.isfinite(block), initial=0.0)))
+    return top

@@ -21,7 +21,9 @@ Predictors (:data:`PREDICTORS`)
 
 Planners (:data:`PLANNERS`): the predictors (planning round ``r`` on their
 prediction for every pair), plus ``oracle``, which plans on the truth's own
-probabilities of round ``r`` (the ceiling no learner can pass).
+probabilities of round ``r`` (the ceiling no learner can pass).  More
+predictors (diagnostics such as "the true propensities were known") can be
+passed as ``extra_predictors`` and planned on by name.
 """
 
 from __future__ import annotations
@@ -117,12 +119,14 @@ class ProgrammeRun:
         raise InvalidInput([FieldError("attribute", attribute, "expected 'mutual_yes_rate' or 'expected_rate'")])
 
     def later_auc(self, predictor: str) -> float:
-        """ROC-AUC of ``predictor`` over the meetings of rounds 2.. pooled."""
-        later = [r for r in self.rounds[1:] if predictor in r.predictions]
-        if not later:
-            return float("nan")
-        labels = np.concatenate([self.outcomes.mutual[self.outcomes.round == r.round] for r in later])
-        return _auc(labels, np.concatenate([r.predictions[predictor] for r in later]))
+        """Mean over rounds 2.. of ``predictor``'s ROC-AUC on each round's answers.
+
+        Per round, then averaged: pooling the rounds would let a predictor
+        score for telling the rounds apart (later rounds have worse
+        profile scores and fewer yeses) rather than the meetings.
+        """
+        values = [r.auc[predictor] for r in self.rounds[1:] if predictor in r.auc and np.isfinite(r.auc[predictor])]
+        return float(np.mean(values)) if values else float("nan")
 
 
 def _true_probabilities(truth: Any, n_left: int, n_right: int, round_index: int) -> np.ndarray:
@@ -144,6 +148,7 @@ def play_programme(
     reciprocal: ReciprocalModel | None = None,
     prior_strength: float = 1.0,
     solve: Callable[..., np.ndarray] | None = None,
+    extra_predictors: Mapping[str, Callable[[Outcomes, int], np.ndarray]] | None = None,
 ) -> ProgrammeRun:
     """Play ``rounds`` rounds, planning rounds 2.. with ``planner``.
 
@@ -158,7 +163,7 @@ def play_programme(
         ``left_yes``, ``right_yes``, ``p_left``, ``p_right`` per pair (a
         :class:`datasets.synthetic.GroundTruth`).
     planner : str, default="reciprocal"
-        One of :data:`PLANNERS`.
+        One of :data:`PLANNERS`, or a name of ``extra_predictors``.
     rounds : int, default=4
     left_capacity, right_capacity : int or array of int
         Meetings per participant per round.
@@ -171,6 +176,10 @@ def play_programme(
     solve : callable, optional
         ``solve(matrix, forbidden, left_capacity=, right_capacity=) -> (k, 2)``
         maximizing the total (default: the optimal capacitated solver).
+    extra_predictors : mapping of str to callable, optional
+        ``predict(history, r) -> (n_left, n_right)`` matrix, called before
+        round ``r`` with the answers of rounds ``0..r-1``: measured like the
+        predictors, and plannable by name.
 
     Returns
     -------
@@ -180,8 +189,12 @@ def play_programme(
 
     from ._learn import plan_capacitated
 
-    if planner not in PLANNERS:
-        raise InvalidInput([FieldError("planner", planner, f"expected one of {list(PLANNERS)}")])
+    extra = dict(extra_predictors or {})
+    clash = set(extra) & set(PLANNERS)
+    if clash:
+        raise InvalidInput([FieldError("extra_predictors", sorted(clash), f"names already taken by {list(PLANNERS)}")])
+    if planner not in PLANNERS and planner not in extra:
+        raise InvalidInput([FieldError("planner", planner, f"expected one of {list(PLANNERS) + list(extra)}")])
     if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise InvalidInput([FieldError("rounds", rounds, "expected a positive number of rounds")])
     scores = np.asarray(scores, dtype=float)
@@ -205,6 +218,8 @@ def play_programme(
             model = clone(template).fit(history, features[history.left_idx, history.right_idx], n_left=n_left, n_right=n_right)
             matrices["propensity"] = alone.expected_mutual_yes_matrix(scores)
             matrices["reciprocal"] = model.expected_mutual_yes_matrix(features)
+            for name, predict in extra.items():
+                matrices[name] = np.asarray(predict(history, r), dtype=float)
         source = planner if r > 0 else "profile"
         plan = _true_probabilities(truth, n_left, n_right, r) if source == "oracle" else matrices[source]
         pairs = np.asarray(solve(plan, blocked, left_capacity=left_capacity, right_capacity=right_capacity), dtype=np.int64).reshape(-1, 2)
@@ -213,7 +228,7 @@ def play_programme(
         li, rj = pairs[:, 0], pairs[:, 1]
         simulated = truth.simulate_outcomes((li, rj), round=r)
         outcomes = Outcomes(li, rj, left_yes=np.asarray(simulated.left_yes, bool), right_yes=np.asarray(simulated.right_yes, bool), round=r)
-        predictions = {name: matrices[name][li, rj] for name in PREDICTORS if r > 0}
+        predictions = {name: matrix[li, rj] for name, matrix in matrices.items() if r > 0}
         auc = {name: _auc(outcomes.mutual, values) for name, values in predictions.items()}
         played.append(ProgrammeRound(
             round=r, planned_from=source, pairs=pairs, mutual_yes=int(outcomes.mutual.sum()),

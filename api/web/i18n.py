@@ -288,6 +288,7 @@ _JA: dict[str, str] = {
     "learned_profile_part": "プロフィールのみの確率",
     "learned_full": "学習後の確率",
     "learned_part": "学習による差",
+    "learned_points": "{points} ポイント",
     "figure_expected_mutual": "双方「はい」の期待数（学習 / プロフィールのみ）",
 }
 
@@ -565,6 +566,7 @@ _EN: dict[str, str] = {
     "learned_profile_part": "Chance from the profiles alone",
     "learned_full": "Chance with what was learned",
     "learned_part": "Learned part",
+    "learned_points": "{points} points",
     "figure_expected_mutual": "Expected mutual yeses (learned / profiles alone)",
 }
 

@@ -117,7 +117,7 @@ function learnedPart(row) {
         el("tr", {}, el("th", { scope: "row" }, t("learned_profile_part")), el("td", { class: "num" }, pct(learned.profile_probability))),
         el("tr", {}, el("th", { scope: "row" }, t("learned_full")), el("td", { class: "num" }, pct(learned.probability))),
         el("tr", {}, el("th", { scope: "row" }, t("learned_part")),
-          el("td", { class: "num learned-delta" }, `${points >= 0 ? "+" : ""}${fmt(points, 0)}`)))),
+          el("td", { class: "num learned-delta" }, t("learned_points", { points: `${points >= 0 ? "+" : ""}${fmt(points, 0)}` }))))),
     el("ul", { class: "reasons learned-reasons" },
       (learned.reasons || learned[`reasons_${LANG}`] || []).map((r) => el("li", {}, r))));
 }

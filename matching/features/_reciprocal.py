@@ -239,10 +239,13 @@ class ReciprocalModel(BaseEstimator):
     ----------
     rank : int, default=2
         Latent taste factors per direction (0: propensities and profile only).
-    prior_strength : float or sequence of float, default=(0.5, 1.0, 2.0, 4.0)
+    prior_strength : float or sequence of float, default=(1.0, 1.5, 2.0)
         Precision of the Gaussian prior on each participant's eagerness and
         appeal (logit scale); larger shrinks harder towards the average
-        participant.  A sequence is cross-validated per direction.
+        participant.  A sequence is cross-validated per direction.  The
+        default grid is narrow on purpose: with one to three meetings per
+        participant a wider grid (0.5 to 4) let the noise of the folds pick
+        extreme values and cost about 0.005 of AUC on the synthetic presets.
     factor_strength : float or sequence of float, default=(4.0, 16.0, inf)
         Precision of the prior on the latent factors; ``inf`` leaves them
         out.  A sequence is cross-validated per direction.
@@ -284,7 +287,7 @@ class ReciprocalModel(BaseEstimator):
     def __init__(
         self,
         rank: int = 2,
-        prior_strength: float | Sequence[float] = (0.5, 1.0, 2.0, 4.0),
+        prior_strength: float | Sequence[float] = (1.0, 1.5, 2.0),
         factor_strength: float | Sequence[float] = (4.0, 16.0, float("inf")),
         cv: int = 3,
         max_iter: int = 300,
@@ -375,7 +378,8 @@ class ReciprocalModel(BaseEstimator):
             if len(grid) > 1 and k >= 4 * self.cv:
                 losses = self._cross_validate(y, z, decider, other, n_dec, n_oth, grid)
                 self.cv_results_[side] = {f"{lam:g}/{mu:g}": loss for (lam, mu), loss in zip(grid, losses)}
-                lam, mu = grid[int(np.argmin(losses))]
+                # the lowest held-out loss; a tie (within 1e-6) goes to the simpler model: no factors, then more shrinkage
+                lam, mu = min(zip(grid, losses), key=lambda c: (round(c[1], 6), -c[0][1], -c[0][0]))[0]
             else:
                 lam, mu = grid[0]
                 self.cv_results_[side] = {}

@@ -266,3 +266,42 @@ def test_bad_inputs_name_the_field():
         play_programme(np.zeros((2, 2)), np.zeros((2, 2), bool), None, planner="magic")
     with pytest.raises(InvalidInput, match="rounds"):
         play_programme(np.zeros((2, 2)), np.zeros((2, 2), bool), None, rounds=0)
+
+
+# -- the next round of an event -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_round_event():
+    from matching.model import Event
+
+    data = generate("reskilling", seed=6, n_left=12, n_right=3)
+    first = data.programme.rounds[0]
+    programme = data.programme.model_copy(update={"rounds": (first, first.model_copy(update={"name": "Round 2"}))})
+    return Event(programme=programme, participants=data.participants), data
+
+
+def test_next_round_learns_only_from_earlier_rounds_and_keeps_pins(two_round_event):
+    from matching.next_round import match_next_round, next_round_rows, next_round_summary
+
+    event, data = two_round_event
+    left, right = [p.id for p in data.left], [p.id for p in data.right]
+    history = [{"round": 0, "left": a, "right": right[k % 3], "left_yes": k % 2 == 0, "right_yes": k % 3 != 1}
+               for k, a in enumerate(left)]
+    later = [{"round": 1, "left": a, "right": right[(k + 1) % 3], "left_yes": True, "right_yes": True} for k, a in enumerate(left)]
+    planned = match_next_round(event, 1, history + later + [{"round": 0, "left": "nobody", "right": right[0], "left_yes": True, "right_yes": True}])
+    assert planned.meetings_learned == len(history) and planned.met_before == len(history)  # round 1's own rows: ignored
+    again = match_next_round(event, 1, history)
+    np.testing.assert_array_equal(planned.match.result.pairs, again.match.result.pairs)
+    made = {(left[i], right[j]) for i, j in planned.match.result.pairs.tolist()}
+    assert not made & {(h["left"], h["right"]) for h in history}
+    rows = next_round_rows(planned)
+    assert all(row["learned"]["reasons_en"] and row["learned"]["reasons_ja"] for row in rows)
+    assert next_round_summary(planned)["learning"]["used"] is True
+    # a pin may repeat a pair that met: the organizer's word wins
+    pin = (history[0]["left"], history[0]["right"])
+    rnd = event.programme.rounds[1].model_copy(update={"must": (pin,)})
+    pinned = event.model_copy(update={"programme": event.programme.model_copy(update={"rounds": (event.programme.rounds[0], rnd)})})
+    result = match_next_round(pinned, 1, history)
+    assert pin in {(left[i], right[j]) for i, j in result.match.result.pairs.tolist()} and result.met_before == len(history) - 1
+    with pytest.raises(InvalidInput, match="objective"):
+        match_next_round(event, 1, history, objective="magic")

@@ -40,6 +40,7 @@ def two_rounds(database_url):
 
 
 def test_next_round_with_learning_never_repeats_and_explains_both_parts(two_rounds):
+    """Round 2 planned on round 1's feedback; round 1 with learning has nothing to learn from; a bad weight is refused."""
     client, token, eid, first_pairs = two_rounds
     job = run_job(client, token, eid, {"kind": "match", "round": 1, "learning": True, "learning_weight": 0.8})
     assert job["state"] == "succeeded", job
@@ -62,19 +63,15 @@ def test_next_round_with_learning_never_repeats_and_explains_both_parts(two_roun
         assert e["reasons"] == e["reasons_en"] and j["reasons"] == e["reasons_ja"]  # the profile part stays
         assert e["score"] >= 0 and "planning_score" in e
 
-
-def test_learning_without_earlier_feedback_plans_from_the_profile(two_rounds):
-    client, token, eid, _ = two_rounds
+    # round 0 has no earlier round: learning on plans from the profile and says why
     job = run_job(client, token, eid, {"kind": "match", "round": 0, "learning": True})
     assert job["state"] == "succeeded", job
     learning = client.get(f"{API}/results/{job['result_id']}", headers=auth(token)).json()["learning"]
     assert learning["used"] is False and "profile" in learning["reason"]
     pairs = client.get(f"{API}/results/{job['result_id']}/pairs?limit=100", headers=auth(token)).json()["items"]
-    assert all(p["learned"] is None for p in pairs)
+    assert pairs and all(p["learned"] is None for p in pairs)
 
-
-def test_a_bad_learning_weight_is_a_problem_naming_the_field(two_rounds):
-    client, token, eid, _ = two_rounds
+    # a learning weight out of [0, 1] is a problem naming the field
     r = client.post(f"{API}/events/{eid}/jobs", json={"kind": "match", "round": 1, "learning": True, "learning_weight": 2},
                     headers=auth(token))
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")

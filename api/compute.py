@@ -85,20 +85,25 @@ def run_match(event: Event, params: Mapping[str, Any], progress: Progress,
     """Score, solve and verify one round; rows with explanations in ja and en.
 
     Without explicit ``weights``, the feedback of the round's past meetings
-    (when there is enough of it) sets the component weights.  A large round
-    (the factor path of :func:`~matching.pipeline.match_round`) runs its
-    solver's blockwise passes on ``cluster`` (the service's
-    ``MATCHING_DASK_SCHEDULER``) and reports the rows of each pass as they
-    finish there.
+    (when there is enough of it) sets the component weights.  With
+    ``learning``, the round is planned on what earlier rounds' feedback
+    taught (:mod:`api.learning`).  A large round (the factor path of
+    :func:`~matching.pipeline.match_round`) runs its solver's blockwise
+    passes on ``cluster`` (the service's ``MATCHING_DASK_SCHEDULER``) and
+    reports the rows of each pass as they finish there.
     """
     from matching.pipeline import match_round, match_rows, summary, unmatched_rows
 
     round_index = int(params.get("round", 0))
+    if params.get("learning"):
+        from .learning import run_learned_match
+
+        return run_learned_match(event, params, progress, feedback)
     weights = params.get("weights")
     learning: dict[str, Any] = {"used": False, "reason": "weights given with the job"}
     if weights is None and params.get("learn_from_feedback", True):
         progress(0.05, "learning weights from feedback")
-        weights, learning = learned_weights(event, round_index, feedback)
+        weights, learning = learned_weights(event, round_index, [f for f in feedback if f.get("round", round_index) == round_index])
     progress(0.1, "scoring and solving")
     match = match_round(event, round_index, objective=params.get("objective"), weights=weights,
                         seed=int(params.get("seed", 0)), progress=_stage_progress(progress, 0.1, 0.8), cluster=cluster)

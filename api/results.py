@@ -70,6 +70,8 @@ def list_results(session: Session, event: EventRow, page: service.Page, kind: st
 def _pair_public(row: PairRow, lang: str) -> dict[str, Any]:
     data = dict(row.data)
     data["reasons"] = data.get(f"reasons_{lang}", [])
+    if data.get("learned"):  # a round planned with learning: the learned part's reasons too
+        data["learned"] = {**data["learned"], "reasons": data["learned"].get(f"reasons_{lang}", [])}
     return data
 
 

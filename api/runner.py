@@ -235,7 +235,7 @@ class JobRunner:
             feedback = []
             if kind == "match":
                 feedback = [service.feedback_public(f) for f in session.scalars(
-                    select(FeedbackRow).where(FeedbackRow.event_id == event.id, FeedbackRow.round == int(params.get("round", 0)))).all()]
+                    select(FeedbackRow).where(FeedbackRow.event_id == event.id, FeedbackRow.round <= int(params.get("round", 0)))).all()]
             pairs = None
             if kind == "plan" and params.get("result_id"):
                 pairs = [(a, b) for a, b in session.execute(select(PairRow.left_id, PairRow.right_id)

@@ -87,6 +87,8 @@ class JobCreate(Strict):
     weights: dict[str, float] | None = Field(default=None, max_length=32)
     seed: int | None = Field(default=None, ge=0, le=2**31)
     learn_from_feedback: bool | None = Field(default=None, description="match: fit the weights to the round's feedback when enough (default true)")
+    learning: bool | None = Field(default=None, description="match: plan on the chances of a mutual yes learned from earlier rounds' feedback (default false)")
+    learning_weight: float | None = Field(default=None, ge=0, le=1, description="match with learning: 1 maximizes expected mutual yeses, 0 the profile score, between a mix (default 1)")
     result_id: str | None = Field(default=None, max_length=40)
     method: str | None = Field(default=None, max_length=32)
     time_limit: float | None = Field(default=None, gt=0, le=600)

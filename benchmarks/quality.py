@@ -13,8 +13,9 @@ ground truth.  Writes to ``out/bench/`` (``--out``):
     Means over seeds per (preset, method), the multi-round table and the
     checks below.  Deterministic too.
 ``quality_rounds.csv``
-    Multi-round programmes: per (preset, seed, learning) the mutual-yes rate
-    of each round and of the later rounds.
+    Multi-round programmes: per (preset, seed, planner) the realized and
+    true expected mutual-yes rate of each round and of the later rounds,
+    and each predictor's ROC-AUC on the round's real answers.
 ``quality.json``
     Everything above plus the effective config, its SHA-256, the seeds,
     library versions (numpy, scipy, scikit-learn, networkx, numba,
@@ -24,8 +25,8 @@ ground truth.  Writes to ``out/bench/`` (``--out``):
     Wall time of each method on each instance.
 ``quality_total.png``, ``quality_min.png``, ``quality_success.png``, ``quality_rounds.png``
     Total score relative to the exact solver, worst pair score, expected
-    mutual-yes rate per method, and mutual-yes rate per round with and
-    without learning.
+    mutual-yes rate per method, and expected mutual-yes rate per round of
+    each multi-round planner.
 
 Methods (:data:`METHODS`)
 -------------------------
@@ -52,11 +53,17 @@ Checks (printed, in ``quality.md`` and ``quality.json``; exit status 1 when one 
   the exact solver's;
 * ``stable_zero_blocking``: the stable matching has no blocking pair.
 
-Multi-round programmes use :func:`matching.features.simulate_rounds`: each
+Multi-round programmes use :func:`matching.features.play_programme`: each
 round planned by the optimal capacitated solver under the participants'
-capacities, a pair meeting at most once, outcomes simulated by the ground
-truth; "learning" plans rounds 2.. on the propensity model's expected
-mutual yeses fitted on earlier rounds, "no learning" on the profile scores.
+capacities, a pair meeting at most once, answers drawn by the ground truth.
+Round 1 is planned from the profile scores, rounds 2.. by each planner of
+:data:`ROUND_PLANNERS` (``profile``: no learning; ``propensity``;
+``reciprocal``; ``oracle``: the truth's own probabilities, the ceiling).
+Before round ``r`` every predictor (profile score, propensity model,
+reciprocal model) is fitted on rounds ``1..r-1`` only and scores round
+``r``'s meetings; its ROC-AUC on their real answers is reported per round.
+:func:`round_targets` compares the reciprocal model with the issue's
+targets (AUC gain ≥ 0.10; half the profile → oracle gap closed).
 """
 
 from __future__ import annotations
@@ -81,6 +88,9 @@ __all__ = [
     "run_instance",
     "topk_recommend",
     "multi_round",
+    "round_targets",
+    "ROUND_PLANNERS",
+    "ROUND_PREDICTORS",
     "check_rows",
     "run_benchmark",
     "main",
@@ -280,23 +290,123 @@ def run_instance(preset: str, seed: int, sizes: Mapping[str, int], run: Mapping[
     return rows, times
 
 
+#: Planners of the multi-round arms, in table order: the library's (:data:`matching.features.PLANNERS`)
+#: and two diagnostic ceilings that read the planted truth (:func:`_diagnostics`).
+ROUND_PLANNERS: tuple[str, ...] = ("profile", "propensity", "reciprocal", "known-propensities", "learnable-oracle", "oracle")
+#: Predictors whose AUC is measured: the library's (:data:`matching.features.PREDICTORS`) and the diagnostic ceilings.
+ROUND_PREDICTORS: tuple[str, ...] = ("profile", "propensity", "reciprocal", "known-propensities", "learnable-oracle")
+#: The issue's targets: later-round AUC gain of the reciprocal model over the profile score,
+#: and the share of the profile → oracle gap in realized mutual-yes rate its plans close.
+TARGET_AUC_GAIN = 0.10
+TARGET_GAP_CLOSED = 0.5
+
+
+def _offset_logit(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[float, float]:
+    """Intercept and slope of logit P(y) = a + b·x + offset (maximum likelihood)."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = theta[0] + theta[1] * x + offset
+        r = expit(z) - y
+        return float(np.logaddexp(0.0, z).sum() - y @ z), np.array([r.sum(), r @ x])
+
+    a, b = minimize(loss, np.zeros(2), jac=True, method="L-BFGS-B").x
+    return float(a), float(b)
+
+
+def _diagnostics(truth: Any, scores: np.ndarray) -> dict[str, Callable[[Any, int], np.ndarray]]:
+    """Ceilings that read the planted truth (never a learner's input), as ``predict(history, r)``.
+
+    ``known-propensities``: every participant's true selectivity and
+    attractiveness, with the profile score's intercept and slope fitted on
+    the history (what a perfect propensity learner could reach).
+    ``learnable-oracle``: the truth's probabilities without what no history
+    can teach: the pair's own noise ε and the round's meeting noise η
+    (true propensities, the observable compatibility and the hidden tastes).
+    """
+    from scipy.special import expit
+
+    left, right = truth.left, truth.right
+    sel_l, att_l = left.selectivity.astype(float), left.attractiveness.astype(float)
+    sel_r, att_r = right.selectivity.astype(float), right.attractiveness.astype(float)
+
+    def known_propensities(history: Any, r: int) -> np.ndarray:
+        li, rj = history.left_idx, history.right_idx
+        x = scores[li, rj]
+        a_l, b_l = _offset_logit(history.left_yes.astype(float), x, sel_l[li] + att_r[rj])
+        a_r, b_r = _offset_logit(history.right_yes.astype(float), x, sel_r[rj] + att_l[li])
+        return expit(a_l + b_l * scores + sel_l[:, None] + att_r[None, :]) * expit(a_r + b_r * scores + sel_r[None, :] + att_l[:, None])
+
+    n, m = scores.shape
+    li, rj = np.divmod(np.arange(n * m, dtype=np.int64), m)
+    rho, a = truth.noise, float(truth.params["outcome"]["a"])
+    hidden = left.hidden.astype(float) @ right.hidden.astype(float).T / np.sqrt(left.hidden.shape[1]) / np.sqrt(2.0)
+    compat = np.sqrt(1.0 - rho) * truth.observable_pairs(li, rj).reshape(n, m) + np.sqrt(rho) * hidden
+    learnable = expit(a * compat + sel_l[:, None] + att_r[None, :]) * expit(a * compat + sel_r[None, :] + att_l[:, None])
+    return {"known-propensities": known_propensities, "learnable-oracle": lambda history, r: learnable}
+
+
 def multi_round(preset: str, seed: int, sizes: Mapping[str, int], rounds: int, noise: float) -> list[dict[str, Any]]:
-    """Mutual-yes rate per round of a simulated programme, without and with learning."""
-    from matching.features import simulate_rounds
+    """One row per planner: mutual-yes rates per round, and each predictor's AUC on each of its rounds 2.."""
+    from matching.features import ReciprocalModel, play_programme
 
     data, problem = _instance(preset, seed, sizes, noise)
+    diagnostics = _diagnostics(data.truth, problem.scores)
     out = []
-    for learning in (False, True):
-        sim = simulate_rounds(problem.scorer, data.truth, rounds=rounds, learning=learning,
-                              left_capacity=problem.left_capacity, right_capacity=problem.right_capacity)
+    for planner in ROUND_PLANNERS:
+        run = play_programme(problem.scores, problem.forbidden, data.truth, planner=planner, rounds=rounds,
+                             left_capacity=problem.left_capacity, right_capacity=problem.right_capacity,
+                             reciprocal=ReciprocalModel(random_state=seed), extra_predictors=diagnostics)
         row: dict[str, Any] = {"preset": preset, "seed": seed, "n_left": data.n_left, "n_right": data.n_right,
-                               "learning": learning, "rounds": len(sim.rounds), "meetings": sim.meetings}
-        for r in sim.rounds:
+                               "planner": planner, "rounds": len(run.rounds), "meetings": sum(r.meetings for r in run.rounds)}
+        for r in run.rounds:
             row[f"round{r.round + 1}.mutual_yes_rate"] = r.mutual_yes_rate
-            row[f"round{r.round + 1}.expected_rate"] = r.true_expected_mutual_yes / r.meetings if r.meetings else None
-        row["later_mutual_yes_rate"] = sim.later_mutual_yes_rate
-        row["later_expected_rate"] = sim.later_true_expected_rate
+            row[f"round{r.round + 1}.expected_rate"] = r.expected_rate
+            for name in ROUND_PREDICTORS:
+                if name in r.auc:
+                    row[f"round{r.round + 1}.auc.{name}"] = r.auc[name]
+        row["later_mutual_yes_rate"] = run.later("mutual_yes_rate")
+        row["later_expected_rate"] = run.later("expected_rate")
+        for name in ROUND_PREDICTORS:
+            row[f"later_auc.{name}"] = run.later_auc(name)
         out.append(row)
+    return out
+
+
+def round_targets(round_rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per preset, means over seeds: the reciprocal model's AUC gain and the share of the oracle gap its plans close.
+
+    AUC: the mean over rounds 2.. of each round's AUC, on the meetings of
+    the programme planned from the profile scores (the same meetings for
+    every predictor, each fitted on the earlier rounds).  Gap:
+    ``(reciprocal − profile) / (oracle − profile)`` of the later rounds'
+    realized mutual-yes rate (and of the true expected rate); also against
+    the ``learnable-oracle`` ceiling instead of the oracle.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for preset in dict.fromkeys(r["preset"] for r in round_rows):
+        mine = [r for r in round_rows if r["preset"] == preset]
+
+        def mean(planner: str, key: str) -> float | None:
+            return _mean([r.get(key) for r in mine if r["planner"] == planner])
+
+        auc = {name: mean("profile", f"later_auc.{name}") for name in ROUND_PREDICTORS}
+        figures: dict[str, Any] = {"seeds": sorted({r["seed"] for r in mine}), **{f"auc.{k}": v for k, v in auc.items()}}
+        gain = None if auc["reciprocal"] is None or auc["profile"] is None else auc["reciprocal"] - auc["profile"]
+        figures["auc_gain"] = gain
+        for key, name in (("later_mutual_yes_rate", "realized"), ("later_expected_rate", "expected")):
+            rates = {planner: mean(planner, key) for planner in ROUND_PLANNERS}
+            figures.update({f"{name}.{planner}": v for planner, v in rates.items()})
+            gap = None if None in rates.values() or rates["oracle"] == rates["profile"] else \
+                (rates["reciprocal"] - rates["profile"]) / (rates["oracle"] - rates["profile"])
+            figures[f"gap_closed.{name}"] = gap
+            ceiling = rates["learnable-oracle"]
+            figures[f"gap_closed_learnable.{name}"] = None if None in rates.values() or ceiling == rates["profile"] else \
+                (rates["reciprocal"] - rates["profile"]) / (ceiling - rates["profile"])
+        figures["auc_target_met"] = gain is not None and gain >= TARGET_AUC_GAIN
+        figures["gap_target_met"] = figures["gap_closed.realized"] is not None and figures["gap_closed.realized"] >= TARGET_GAP_CLOSED
+        out[preset] = figures
     return out
 
 
@@ -397,18 +507,42 @@ def _markdown(config: Mapping[str, Any], digest: str, rows, round_rows, checks, 
     if round_rows:
         n_rounds = max(r["rounds"] for r in round_rows)
         lines += ["## Multi-round programmes", "",
-                  f"Mutual-yes rate per round (simulated draw; in brackets the exact expectation), means over seeds "
-                  f"{config['multi_round']['seeds']}; rounds 2.. planned from the profile scores (no learning) or from the "
-                  "propensity model fitted on earlier rounds' outcomes (learning).", "",
-                  "| preset | learning | " + " | ".join(f"round {r}" for r in range(1, n_rounds + 1)) + " | rounds 2.. |",
+                  f"Means over seeds {config['multi_round']['seeds']}. Round 1 is planned from the profile scores; rounds 2.. "
+                  "from each planner: *profile* (no learning), *propensity* (selectivity and attractiveness, shrunk), "
+                  "*reciprocal* (profile, propensities and latent tastes, two directions, cross-validated priors), "
+                  "*oracle* (the truth's own probabilities of the round: the ceiling). Two diagnostic ceilings read the "
+                  "planted truth: *known-propensities* (every participant's true selectivity and attractiveness, with the "
+                  "profile score: what a perfect propensity learner reaches) and *learnable-oracle* (the truth without the "
+                  "pair's own noise and the round's meeting noise, which no history can teach). Every model is fitted on the "
+                  "answers of earlier rounds only.", "",
+                  "Realized mutual-yes rate per round (in brackets the true expected rate):", "",
+                  "| preset | planner | " + " | ".join(f"round {r}" for r in range(1, n_rounds + 1)) + " | rounds 2.. |",
                   "|---|---|" + "---:|" * (n_rounds + 1)]
         for preset in dict.fromkeys(r["preset"] for r in round_rows):
-            for learning in (False, True):
-                group = [r for r in round_rows if r["preset"] == preset and r["learning"] == learning]
+            for planner in ROUND_PLANNERS:
+                group = [r for r in round_rows if r["preset"] == preset and r["planner"] == planner]
                 cells = [f"{_cell(_mean([g.get(f'round{k}.mutual_yes_rate') for g in group]))} "
                          f"({_cell(_mean([g.get(f'round{k}.expected_rate') for g in group]))})" for k in range(1, n_rounds + 1)]
                 later = f"{_cell(_mean([g['later_mutual_yes_rate'] for g in group]))} ({_cell(_mean([g['later_expected_rate'] for g in group]))})"
-                lines.append(f"| {preset} | {'yes' if learning else 'no'} | " + " | ".join(cells) + f" | {later} |")
+                lines.append(f"| {preset} | {planner} | " + " | ".join(cells) + f" | {later} |")
+        lines += ["", "ROC-AUC of each predictor on the real answers of each round 2.. (then their mean) of the programme "
+                  "planned from the profile scores:", "",
+                  "| preset | predictor | " + " | ".join(f"round {r}" for r in range(2, n_rounds + 1)) + " | rounds 2.. |",
+                  "|---|---|" + "---:|" * n_rounds]
+        for preset in dict.fromkeys(r["preset"] for r in round_rows):
+            group = [r for r in round_rows if r["preset"] == preset and r["planner"] == "profile"]
+            for name in ROUND_PREDICTORS:
+                cells = [_cell(_mean([g.get(f"round{k}.auc.{name}") for g in group])) for k in range(2, n_rounds + 1)]
+                lines.append(f"| {preset} | {name} | " + " | ".join(cells) + f" | {_cell(_mean([g.get(f'later_auc.{name}') for g in group]))} |")
+        lines += ["", f"Targets: reciprocal AUC ≥ profile AUC + {TARGET_AUC_GAIN}; reciprocal plans close ≥ "
+                  f"{TARGET_GAP_CLOSED:.0%} of the profile → oracle gap in realized mutual-yes rate (rounds 2.., means over seeds).", "",
+                  "| preset | AUC gain | met | gap closed (realized) | gap closed (expected) | met | "
+                  "gap to learnable-oracle closed (realized) | (expected) |",
+                  "|---|---:|---|---:|---:|---|---:|---:|"]
+        for preset, t in round_targets(round_rows).items():
+            lines.append(f"| {preset} | {_cell(t['auc_gain'])} | {'yes' if t['auc_target_met'] else 'no'} | "
+                         f"{_cell(t['gap_closed.realized'])} | {_cell(t['gap_closed.expected'])} | {'yes' if t['gap_target_met'] else 'no'} | "
+                         f"{_cell(t['gap_closed_learnable.realized'])} | {_cell(t['gap_closed_learnable.expected'])} |")
         lines.append("")
     lines += ["## Checks", ""]
     for name, check in checks.items():
@@ -448,12 +582,13 @@ def _plots(out: Path, rows, round_rows, methods: Sequence[str]) -> list[Path]:
     if round_rows:
         fig, ax = plt.subplots(figsize=(8, 4.5))
         n_rounds = max(r["rounds"] for r in round_rows)
+        styles = {"profile": ":", "propensity": "--", "reciprocal": "-", "oracle": "-."}  # the ceilings stay in the tables
         for p, preset in enumerate(dict.fromkeys(r["preset"] for r in round_rows)):
-            for learning, style in ((False, "--"), (True, "-")):
-                group = [r for r in round_rows if r["preset"] == preset and r["learning"] == learning]
+            for planner, style in styles.items():
+                group = [r for r in round_rows if r["preset"] == preset and r["planner"] == planner]
                 values = [_mean([g.get(f"round{k}.expected_rate") for g in group]) for k in range(1, n_rounds + 1)]
                 ax.plot(range(1, n_rounds + 1), [np.nan if v is None else v for v in values], style, color=f"C{p}",
-                        marker="o", label=f"{preset} ({'learning' if learning else 'no learning'})")
+                        marker="o", label=f"{preset} ({planner})")
         ax.set_xlabel("round")
         ax.set_ylabel("expected mutual-yes rate")
         ax.set_xticks(range(1, n_rounds + 1))
@@ -488,13 +623,14 @@ def run_benchmark(config: Mapping[str, Any], digest: str, out: Path, *, config_p
     for preset in spec["presets"]:
         for seed in spec["seeds"]:
             t0 = time.perf_counter()
-            pair = multi_round(preset, seed, config["presets"].get(preset, {}), spec["rounds"], run["noise"])
-            round_rows += pair
-            times.append({"preset": preset, "seed": seed, "method": "multi-round", "n_left": pair[0]["n_left"],
-                          "n_right": pair[0]["n_right"], "seconds": round(time.perf_counter() - t0, 4)})
-            log(f"multi-round {preset:16s} seed {seed}: rounds 2.. mutual-yes rate {pair[0]['later_mutual_yes_rate']:.3f} "
-                f"-> {pair[1]['later_mutual_yes_rate']:.3f} with learning (expected {pair[0]['later_expected_rate']:.3f} "
-                f"-> {pair[1]['later_expected_rate']:.3f})")
+            arms = multi_round(preset, seed, config["presets"].get(preset, {}), spec["rounds"], run["noise"])
+            round_rows += arms
+            times.append({"preset": preset, "seed": seed, "method": "multi-round", "n_left": arms[0]["n_left"],
+                          "n_right": arms[0]["n_right"], "seconds": round(time.perf_counter() - t0, 4)})
+            by = {r["planner"]: r for r in arms}
+            log(f"multi-round {preset:16s} seed {seed}: rounds 2.. mutual-yes rate " +
+                ", ".join(f"{p} {by[p]['later_mutual_yes_rate']:.3f}" for p in ROUND_PLANNERS) +
+                "; AUC " + ", ".join(f"{p} {by['profile'][f'later_auc.{p}']:.3f}" for p in ROUND_PREDICTORS))
     checks = check_rows(rows)
     libs = versions()
     out.mkdir(parents=True, exist_ok=True)
@@ -517,6 +653,7 @@ def run_benchmark(config: Mapping[str, Any], digest: str, out: Path, *, config_p
         "checks": checks,
         "rows": rows,
         "multi_round": round_rows,
+        "multi_round_targets": round_targets(round_rows),
         "timings": {"total_s": round(time.perf_counter() - started, 2), "runs": times},
         "files": sorted(p.name for p in [out / "quality.csv", out / "quality.md", out / "quality_rounds.csv",
                                           out / "quality_times.csv", *figures]),

@@ -45,7 +45,7 @@ def test_the_run_records_versions_seeds_config_and_files(quick_runs):
     for name in ("quality_total.png", "quality_min.png", "quality_success.png", "quality_rounds.png"):
         assert (first / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     times = _rows(first / "quality_times.csv")
-    assert len(times) == len(_rows(first / "quality.csv")) + len(_rows(first / "quality_rounds.csv")) // 2
+    assert len(times) == len(_rows(first / "quality.csv")) + len(_rows(first / "quality_rounds.csv")) // len(bench.ROUND_PLANNERS)
     assert "seconds" not in (first / "quality.csv").read_text(encoding="utf-8").splitlines()[0]
 
 
@@ -66,8 +66,19 @@ def test_done_when_properties_hold_on_every_instance(quick_runs):
         assert float(by["fair"]["min_score"]) >= float(by["exact"]["min_score"]) - 1e-12, key
         assert int(by["stable"]["blocking_pairs"]) == 0, key
     assert all(check["ok"] and check["instances"] == len(instances) for check in reports[0]["checks"].values())
-    learning = {row["learning"] for row in _rows(first / "quality_rounds.csv")}
-    assert learning == {"True", "False"}
+    rounds = _rows(first / "quality_rounds.csv")
+    assert {row["planner"] for row in rounds} == set(bench.ROUND_PLANNERS)
+    for row in rounds:  # every predictor measured on rounds 2.., the oracle's plan never below 0
+        assert all(0.0 <= float(row[f"later_auc.{name}"]) <= 1.0 for name in bench.ROUND_PREDICTORS), row
+    targets = reports[0]["multi_round_targets"]
+    assert set(targets) == set(config["multi_round"]["presets"])
+    for preset, t in targets.items():  # recomputed from the CSV
+        mine = [r for r in rounds if r["preset"] == preset]
+        profile = np.mean([float(r["later_auc.profile"]) for r in mine if r["planner"] == "profile"])
+        reciprocal = np.mean([float(r["later_auc.reciprocal"]) for r in mine if r["planner"] == "profile"])
+        assert t["auc_gain"] == pytest.approx(reciprocal - profile)
+        rate = {p: np.mean([float(r["later_mutual_yes_rate"]) for r in mine if r["planner"] == p]) for p in bench.ROUND_PLANNERS}
+        assert t["gap_closed.realized"] == pytest.approx((rate["reciprocal"] - rate["profile"]) / (rate["oracle"] - rate["profile"]))
 
 
 def test_check_rows_reports_each_violation():

@@ -280,6 +280,16 @@ _JA: dict[str, str] = {
     "feedback_deal": "取引・協業に合意した",
     "feedback_send": "回答を送る",
     "feedback_sent": "回答を送信しました。ありがとうございました。",
+    # multi-round learning (issue 16)
+    "round_number": "ラウンド（0 から）",
+    "learning_label": "これまでのラウンドの回答から学習して計画する",
+    "learning_hint": "前のラウンドの回答（双方が「続けたい」と答えたか）から、双方が「はい」と答える確率を学習し、その期待数が最大になるように組みます。一度会ったペアは再び組みません。",
+    "learned_title": "これまでの回答から学習した部分",
+    "learned_profile_part": "プロフィールのみの確率",
+    "learned_full": "学習後の確率",
+    "learned_part": "学習による差",
+    "learned_points": "{points} ポイント",
+    "figure_expected_mutual": "双方「はい」の期待数（学習 / プロフィールのみ）",
 }
 
 _EN: dict[str, str] = {
@@ -548,6 +558,16 @@ _EN: dict[str, str] = {
     "feedback_deal": "We agreed a deal or collaboration",
     "feedback_send": "Send feedback",
     "feedback_sent": "Thank you, your feedback was sent.",
+    # multi-round learning (issue 16)
+    "round_number": "Round (from 0)",
+    "learning_label": "Plan on what earlier rounds' answers taught",
+    "learning_hint": "Learns from the answers of earlier rounds (did both sides want to continue) the chance that both say yes, and plans the round to expect the most mutual yeses. A pair that met before is never proposed again.",
+    "learned_title": "Learned from earlier answers",
+    "learned_profile_part": "Chance from the profiles alone",
+    "learned_full": "Chance with what was learned",
+    "learned_part": "Learned part",
+    "learned_points": "{points} points",
+    "figure_expected_mutual": "Expected mutual yeses (learned / profiles alone)",
 }
 
 STRINGS: dict[str, dict[str, str]] = {"ja": _JA, "en": _EN}

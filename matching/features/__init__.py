@@ -60,7 +60,7 @@ Examples
 True
 """
 
-from . import _learn, _outcomes, _propensity
+from . import _explain_learned, _learn, _outcomes, _programme, _propensity, _reciprocal
 from ._explain import Explanation, explain, explain_pairs
 from ._geo import RegionEncoder, distance_km
 from ._industry import IndustryEncoder
@@ -84,11 +84,15 @@ from ._tags import TagVectorizer
 from ._char_ngrams import CharNgramTfidf
 from ._text import TextVectorizer, matching_keywords
 
-# Learning weights from outcomes and participant propensities (maintained
-# alongside the scorer): re-exported exactly as those modules list them.
+# Learning weights from outcomes, participant propensities and the reciprocal
+# outcome model of multi-round programmes (maintained alongside the scorer):
+# re-exported exactly as those modules list them.
 from ._learn import *  # noqa: E402,F401,F403
 from ._outcomes import *  # noqa: E402,F401,F403
 from ._propensity import *  # noqa: E402,F401,F403
+from ._reciprocal import *  # noqa: E402,F401,F403
+from ._programme import *  # noqa: E402,F401,F403
+from ._explain_learned import *  # noqa: E402,F401,F403
 
 __all__ = [
     "COMPONENTS",
@@ -126,4 +130,7 @@ __all__ = [
     *_learn.__all__,
     *_outcomes.__all__,
     *_propensity.__all__,
+    *_reciprocal.__all__,
+    *_programme.__all__,
+    *_explain_learned.__all__,
 ]

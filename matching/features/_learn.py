@@ -20,7 +20,9 @@ programme, with and without learning, and measures how well each signal
 predicts the later rounds.
 
 :func:`save_scorer` / :func:`load_scorer` keep a fitted scorer (with its
-weights) on disk, refusing a file from another format or package version.
+weights) on disk, with the fitted outcome model of a multi-round programme
+(:func:`load_outcome_model`), refusing a file from another format or
+package version.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ __all__ = [
     "simulate_rounds",
     "save_scorer",
     "load_scorer",
+    "load_outcome_model",
     "SCORER_FORMAT",
     "SCORER_FORMAT_VERSION",
 ]
@@ -705,7 +708,8 @@ def simulate_rounds(
 #: Identifies a file written by :func:`save_scorer`.
 SCORER_FORMAT = "sme-matching/fitted-scorer"
 #: Bumped whenever the saved layout changes; older files are refused.
-SCORER_FORMAT_VERSION = 1
+#: Version 2 adds the fitted outcome model (or None) after the scorer.
+SCORER_FORMAT_VERSION = 2
 
 
 def _versions() -> dict[str, str]:
@@ -714,12 +718,13 @@ def _versions() -> dict[str, str]:
     return {"sme-matching": __version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__}
 
 
-def save_scorer(scorer: Any, path: str | os.PathLike[str]) -> None:
-    """Save a fitted scorer (with its weights) to ``path``.
+def save_scorer(scorer: Any, path: str | os.PathLike[str], *, outcome_model: Any = None) -> None:
+    """Save a fitted scorer (with its weights), and optionally its fitted outcome model, to ``path``.
 
-    The file is a pickle holding the scorer and a header: the format name,
-    the format version and the versions of this package, scikit-learn and
-    numpy.  :func:`load_scorer` refuses it under any other versions.
+    The file is a pickle holding a header (the format name, the format
+    version and the versions of this package, scikit-learn and numpy), the
+    scorer and the outcome model (or None).  :func:`load_scorer` and
+    :func:`load_outcome_model` refuse it under any other versions.
     Only load files you trust: unpickling runs code.
 
     Parameters
@@ -727,44 +732,34 @@ def save_scorer(scorer: Any, path: str | os.PathLike[str]) -> None:
     scorer : Scorer
         A fitted scorer.
     path : path-like
+    outcome_model : ReciprocalModel or PropensityModel, optional
+        Fitted on the programme's earlier rounds (what the next round is
+        planned on).
 
     Raises
     ------
     sklearn.exceptions.NotFittedError
-        If the scorer was not fitted.
+        If the scorer or the outcome model was not fitted.
     """
     check_is_fitted(scorer)
+    if outcome_model is not None:
+        check_is_fitted(outcome_model)
     header = {
         "format": SCORER_FORMAT,
         "format_version": SCORER_FORMAT_VERSION,
         "versions": _versions(),
         "python": platform.python_version(),
         "class": f"{type(scorer).__module__}.{type(scorer).__qualname__}",
+        "outcome_model": None if outcome_model is None else f"{type(outcome_model).__module__}.{type(outcome_model).__qualname__}",
     }
     with open(path, "wb") as handle:  # the header first, so it is checked before the scorer is unpickled
         pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(scorer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(outcome_model, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def load_scorer(path: str | os.PathLike[str]) -> Any:
-    """Load a scorer saved by :func:`save_scorer`.
-
-    Parameters
-    ----------
-    path : path-like
-
-    Returns
-    -------
-    Scorer
-        The fitted scorer, scoring exactly as when it was saved.
-
-    Raises
-    ------
-    InvalidInput
-        If the file is not a saved scorer, or was written by another format
-        version or another version of sme-matching, scikit-learn or numpy
-        (the message names both versions: refit and save again).
-    """
+def _open_saved(path: str | os.PathLike[str], *, with_model: bool) -> tuple[Any, Any]:
+    """The scorer (and the outcome model when ``with_model``) of a file written by :func:`save_scorer`."""
     where = os.fspath(path)
     with open(path, "rb") as handle:
         if handle.read(1) != b"\x80":
@@ -789,6 +784,50 @@ def load_scorer(path: str | os.PathLike[str]) -> Any:
                     f"{where} was saved with {package} {saved.get(package)}, this is {package} {version}; refit and save the scorer again",
                 )])
         try:
-            return pickle.load(handle)
+            scorer = pickle.load(handle)
+            model = pickle.load(handle) if with_model else None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
             raise InvalidInput([FieldError("(file)", where, f"the saved scorer cannot be read: {exc}")]) from None
+    return scorer, model
+
+
+def load_scorer(path: str | os.PathLike[str]) -> Any:
+    """Load a scorer saved by :func:`save_scorer`.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    Scorer
+        The fitted scorer, scoring exactly as when it was saved.
+
+    Raises
+    ------
+    InvalidInput
+        If the file is not a saved scorer, or was written by another format
+        version or another version of sme-matching, scikit-learn or numpy
+        (the message names both versions: refit and save again).
+    """
+    return _open_saved(path, with_model=False)[0]
+
+
+def load_outcome_model(path: str | os.PathLike[str]) -> Any:
+    """Load the outcome model saved with a scorer by :func:`save_scorer` (None if none was).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    ReciprocalModel, PropensityModel or None
+        Predicting exactly as when it was saved.
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`load_scorer`.
+    """
+    return _open_saved(path, with_model=True)[1]

@@ -25,7 +25,11 @@ async function run() {
   bar.value = 0;
   try {
     const job = await api(`${base}/jobs`, {
-      method: "POST", json: { kind: "match", round: 0, objective: $("objective").value },
+      method: "POST",
+      json: {
+        kind: "match", round: Math.max(0, parseInt($("round-number").value, 10) || 0), objective: $("objective").value,
+        ...($("learning").checked ? { learning: true } : {}),
+      },
     });
     const done = await followJob(job.id, { bar, status: $("job-status") });
     await loadResults(done.result_id);
@@ -100,11 +104,30 @@ function reasonsOf(row) {
   return row.reasons || row[`reasons_${LANG}`] || row.reasons_en || [];
 }
 
+/** The learned part of a pair planned with learning, next to its profile part (none otherwise). */
+function learnedPart(row) {
+  const learned = row.learned;
+  if (!learned) return null;
+  const pct = (v) => `${fmt(100 * v, 0)}%`;
+  const points = 100 * learned.learned;
+  return el("section", { class: "learned" },
+    el("h4", {}, t("learned_title")),
+    el("table", {},
+      el("tbody", {},
+        el("tr", {}, el("th", { scope: "row" }, t("learned_profile_part")), el("td", { class: "num" }, pct(learned.profile_probability))),
+        el("tr", {}, el("th", { scope: "row" }, t("learned_full")), el("td", { class: "num" }, pct(learned.probability))),
+        el("tr", {}, el("th", { scope: "row" }, t("learned_part")),
+          el("td", { class: "num learned-delta" }, t("learned_points", { points: `${points >= 0 ? "+" : ""}${fmt(points, 0)}` }))))),
+    el("ul", { class: "reasons learned-reasons" },
+      (learned.reasons || learned[`reasons_${LANG}`] || []).map((r) => el("li", {}, r))));
+}
+
 function explanationRow(row, id) {
   const contributions = (row.contributions || []).filter((c) => c.weight > 0);
   return el("tr", { class: "explain", id },
     el("td", { colspan: 6 },
       el("ul", { class: "reasons" }, reasonsOf(row).map((r) => el("li", {}, r))),
+      learnedPart(row),
       contributions.length ? el("table", {},
         el("caption", {}, t("contributions")),
         el("thead", {}, el("tr", {},
@@ -171,6 +194,10 @@ function renderSummary(summary) {
     [t("figure_status"), `${summary.status ?? ""} (${summary.solver ?? ""})`],
     [t("figure_checks"), checks.length ? (checks.every((c) => c.ok) ? t("checks_ok") : t("checks_failed")) : "–"],
   ];
+  if (summary.learning?.used) {
+    figures.push([t("figure_expected_mutual"),
+      `${fmt(summary.learning.expected_mutual_yes, 1)} / ${fmt(summary.learning.expected_mutual_yes_profile_only, 1)}`]);
+  }
   $("summary").replaceChildren(...figures.map(([label, value]) =>
     el("li", {}, el("span", { class: "value" }, value), el("span", { class: "label" }, label))));
 }

@@ -127,3 +127,37 @@ def test_three_workers_run_every_job_once_and_a_killed_workers_job_is_taken_over
     assert all(row.result_id == result_of[job_id] for job_id, row in jobs.items())
     assert {jobs[j].worker.split("/")[0] for j in others} == live     # both live workers took jobs
     engine.dispose()
+
+
+def test_a_stopped_worker_hands_its_running_job_back_without_counting_the_attempt(database_url):
+    # What SIGTERM does in `matching worker` (its handler sets the same stop event), in-process.
+    import io
+    import threading
+
+    from api.worker import run_worker
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+    settings = Settings(database_url=database_url, seed_demo=False, job_stage_delay=2.0, job_poll_seconds=0.05)
+    with sessions() as session:
+        organizer, _ = service.create_organizer(session, "Stop")
+        event = service.create_event(session, organizer.id, "e")
+        service.import_participants(session, settings, event, small_csv(), format="csv")
+        job_id = submit_job(session, settings, organizer.id, event, {"kind": "match", "round": 0}).id
+        session.commit()
+    stop, out = threading.Event(), io.StringIO()
+    thread = threading.Thread(target=run_worker, args=(settings,), kwargs={"stop": stop, "out": out,
+                                                                          "shutdown_seconds": 0.2})
+    thread.start()
+    deadline = time.monotonic() + 60
+    while _jobs(sessions)[0].state != "running":
+        assert time.monotonic() < deadline and thread.is_alive(), out.getvalue()
+        time.sleep(0.05)
+    stop.set()
+    thread.join(30)
+    assert not thread.is_alive()
+    row = _jobs(sessions)[0]
+    assert (row.id, row.state, row.attempts, row.worker) == (job_id, "queued", 0, None)
+    assert "1 running job(s) finished or handed back" in out.getvalue()
+    engine.dispose()

@@ -75,13 +75,13 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem("unauthorized", code="auth_missing", headers={"WWW-Authenticate": "Bearer"})
-    check_attempts(request)
+    check_attempts(request, session)
     row = session.execute(
         select(ApiToken, Organizer).join(Organizer, Organizer.id == ApiToken.organizer_id)
         .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
-        record_failure(request, "token")
+        record_failure(request, session, "token")
         raise Problem("unauthorized", code="auth_unknown", headers={"WWW-Authenticate": "Bearer"})
     api_token, organizer = row
     return Caller(organizer.id, organizer.name, api_token.id, tuple(api_token.scopes))

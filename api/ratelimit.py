@@ -15,7 +15,9 @@ The state lives in the service's database, so the limit holds across every
 API process on that database (SQLite or PostgreSQL) and across restarts.
 Behind a reverse proxy the address is the proxy's unless uvicorn is told to
 trust its ``X-Forwarded-For`` (``--proxy-headers --forwarded-allow-ips``).
-A request with no token at all is not a failure.
+A request with no token at all is not a failure.  The checks use the
+request's own database session, so a request never holds more than one
+connection of the pool (see :mod:`api.concurrency`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import math
 from datetime import timedelta
 from fastapi import Request
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from .models import AuthFailureRow, utcnow
 from .problems import Problem
@@ -40,7 +43,7 @@ def client_address(request: Request) -> str:
     return (host or "unknown")[:64]
 
 
-def check_attempts(request: Request) -> None:
+def check_attempts(request: Request, session: Session) -> None:
     """Raise the ``429`` problem when the client's address has used up its failed attempts.
 
     Raises
@@ -53,11 +56,10 @@ def check_attempts(request: Request) -> None:
     limit, window = settings.auth_failure_limit, settings.auth_failure_window_seconds
     client = client_address(request)
     now = utcnow()
-    with request.app.state.sessions() as session:
-        count, oldest = session.execute(
-            select(func.count(), func.min(AuthFailureRow.at))
-            .where(AuthFailureRow.client == client, AuthFailureRow.at > now - timedelta(seconds=window))
-        ).one()
+    count, oldest = session.execute(
+        select(func.count(), func.min(AuthFailureRow.at))
+        .where(AuthFailureRow.client == client, AuthFailureRow.at > now - timedelta(seconds=window))
+    ).one()
     if count >= limit:
         retry = max(1, math.ceil(window - (now - oldest).total_seconds()))
         raise Problem("too-many-failures", code="too_many_failures", params={"count": count, "window": window, "retry": retry},
@@ -65,8 +67,8 @@ def check_attempts(request: Request) -> None:
                       headers={"Retry-After": str(retry)}, retry_after=retry)
 
 
-def record_failure(request: Request, kind: str) -> None:
-    """Count one failed attempt of ``kind`` (``token`` or ``link``) for the client's address.
+def record_failure(request: Request, session: Session, kind: str) -> None:
+    """Count one failed attempt of ``kind`` (``token`` or ``link``) for the client's address; commits ``session``.
 
     Rows older than the window are deleted in the same transaction, so the
     table holds at most the failures of one window.
@@ -75,7 +77,6 @@ def record_failure(request: Request, kind: str) -> None:
         raise ValueError(f"unknown failure kind {kind!r}; expected one of {KINDS}")
     settings = request.app.state.settings
     now = utcnow()
-    with request.app.state.sessions() as session:
-        session.execute(delete(AuthFailureRow).where(AuthFailureRow.at <= now - timedelta(seconds=settings.auth_failure_window_seconds)))
-        session.add(AuthFailureRow(client=client_address(request), kind=kind, at=now))
-        session.commit()
+    session.execute(delete(AuthFailureRow).where(AuthFailureRow.at <= now - timedelta(seconds=settings.auth_failure_window_seconds)))
+    session.add(AuthFailureRow(client=client_address(request), kind=kind, at=now))
+    session.commit()

@@ -92,11 +92,11 @@ def page_bounds(settings: Settings, limit: int | None, offset: int | None, defau
         raise limit_exceeded("max_page_size", settings.max_page_size,
                              f"limit={limit} is above the maximum page size {settings.max_page_size}; page with offset")
     if limit < 1:
-        raise Problem("invalid-input", f"limit must be at least 1, got {limit}",
-                      errors=[{"field": "limit", "row": None, "participant": None, "message": "must be >= 1", "value": limit}])
+        raise Problem("invalid-input", f"limit must be at least 1, got {limit}", code="invalid_values", params={"count": 1},
+                      errors=[FieldError.coded("limit", limit, "field.page_min", {"minimum": 1})])
     if offset < 0:
-        raise Problem("invalid-input", f"offset must be >= 0, got {offset}",
-                      errors=[{"field": "offset", "row": None, "participant": None, "message": "must be >= 0", "value": offset}])
+        raise Problem("invalid-input", f"offset must be >= 0, got {offset}", code="invalid_values", params={"count": 1},
+                      errors=[FieldError.coded("offset", offset, "field.page_min", {"minimum": 0})])
     return Page(limit, offset)
 
 
@@ -122,8 +122,8 @@ def create_organizer(session: Session, name: str, *, scopes: Sequence[str] = ("r
 def create_token(session: Session, organizer_id: str, scopes: Sequence[str], *, label: str = "") -> tuple[ApiToken, str]:
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        raise Problem("invalid-input", f"unknown or no scopes {unknown}; expected some of {list(SCOPES)}",
-                      errors=[{"field": "scopes", "row": None, "participant": None, "message": f"expected some of {list(SCOPES)}", "value": list(scopes)}])
+        raise Problem("invalid-input", f"unknown or no scopes {unknown}; expected some of {list(SCOPES)}", code="invalid_values",
+                      params={"count": 1}, errors=[FieldError.coded("scopes", list(scopes), "field.some_of", {"expected": list(SCOPES)})])
     token = new_token("mt")
     row = ApiToken(id=new_id("tok"), organizer_id=organizer_id, token_hash=hash_token(token),
                    scopes=sorted(set(scopes), key=SCOPES.index), label=label, created_at=utcnow())
@@ -297,8 +297,8 @@ def import_participants(session: Session, settings: Settings, row: EventRow, dat
         limit-exceeded ``max_participants_per_event``.
     """
     if mode not in ("replace", "append"):
-        raise Problem("invalid-input", f"mode must be 'replace' or 'append', got {mode!r}",
-                      errors=[{"field": "mode", "row": None, "participant": None, "message": "expected 'replace' or 'append'", "value": mode}])
+        raise Problem("invalid-input", f"mode must be 'replace' or 'append', got {mode!r}", code="invalid_values",
+                      params={"count": 1}, errors=[FieldError.coded("mode", mode, "field.one_of", {"expected": "'replace' or 'append'"})])
     # One import of an event at a time (PostgreSQL: the event's row is locked until commit; SQLite writes one
     # transaction at a time anyway): a concurrent replace would otherwise insert beside this one's rows.
     session.execute(select(EventRow.id).where(EventRow.id == row.id).with_for_update())

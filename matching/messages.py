@@ -147,6 +147,7 @@ _FIELDS: dict[str, _T] = {
     "field.empty_file": {"en": "the file is empty: no header row and no participants", "ja": "ファイルが空です（見出し行も参加者もありません）"},
     "field.page_min": {"en": "must be >= {minimum}", "ja": "{minimum} 以上にしてください"},
     "field.one_of": {"en": "expected {expected}", "ja": "次のいずれかにしてください: {expected}"},
+    "field.some_of": {"en": "expected some of {expected}", "ja": "次の中から 1 つ以上選んでください: {expected}"},
 }
 
 #: Field messages of request and record validation, by pydantic error type (the English is pydantic's own).
@@ -205,6 +206,12 @@ _INFEASIBLE: dict[str, _T] = {
     "infeasible.group_short": {
         "en": "{side} participant(s) {participants} need(s) at least {need} partner(s) in total, but at most {possible} are possible",
         "ja": "{side_t}の参加者 {participants} には合計で最低 {need} 件の相手が必要ですが、組めるのは最大 {possible} 件です"},
+    "infeasible.pairs_over_possible": {
+        "en": "{need} pairs are required but the capacities and allowed pairs admit at most {most}",
+        "ja": "{need} 組が必要ですが、上限と組めるペアでは最大 {most} 組しか組めません"},
+    "infeasible.no_feasible_matching": {
+        "en": "no matching satisfies the capacities and required pairs ({reason})",
+        "ja": "上限と必須ペアをすべて満たす組み合わせはありません（{reason}）"},
     "infeasible.min_pairs": {
         "en": "at least {min_pairs} pairs are required but the capacities and allowed pairs admit fewer",
         "ja": "最低 {min_pairs} 組が必要ですが、上限と組めるペアではそれより少なくしか組めません"},

@@ -25,12 +25,12 @@ def link_owner(request: Request, link_token: str, session: SessionDep) -> tuple[
     token is looked at; an unknown or revoked link is 404 and counts as a
     failed attempt.
     """
-    check_attempts(request)
+    check_attempts(request, session)
     try:
         return service.participant_by_link(session, link_token)
     except Problem as exc:
         if exc.status == 404:
-            record_failure(request, "link")
+            record_failure(request, session, "link")
         raise
 
 

@@ -147,6 +147,8 @@ def solve_bottleneck(
             raise Infeasible(
                 f"{need} pairs are required but the capacities and allowed pairs admit at most {most}",
                 ["n_pairs"],
+                code="infeasible.pairs_over_possible",
+                params={"need": need, "most": most},
             )
     upper = _unconstrained_total(bm)
     searches = 0
@@ -356,7 +358,8 @@ def _coverage_milp(bm: BMatching, need: np.ndarray, side: str, time_limit: float
     options = {} if time_limit is None else {"time_limit": float(time_limit)}
     first = milp(np.concatenate([np.zeros(k), -np.ones(nz)]), constraints=cons, bounds=bounds, integrality=integrality, options=options)
     if first.x is None:
-        raise Infeasible(f"no matching satisfies the capacities and required pairs ({first.message})")
+        raise Infeasible(f"no matching satisfies the capacities and required pairs ({first.message})",
+                         code="infeasible.no_feasible_matching", params={"reason": first.message})
     best = int(round(-first.fun))
     cons.append(LinearConstraint(sp.csr_array(np.concatenate([np.zeros(k), np.ones(nz)])[None, :]), best, np.inf))
     second = milp(np.concatenate([-bm.weights, np.zeros(nz)]), constraints=cons, bounds=bounds, integrality=integrality, options=options)

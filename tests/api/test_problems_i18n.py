@@ -107,3 +107,14 @@ def test_conflict_limits_idempotency_methods_media_and_attempts(make_api):  # no
         api.get("/api/v1/me", f"mt_guess{k}")
     body = _ja(api, api.get("/api/v1/me", a, headers=JA), "too-many-failures", 429)
     assert body["limit"] == {"name": "auth_failure_limit", "value": 2}
+
+
+def test_service_field_errors_in_japanese(api, two):  # noqa: ANN001
+    a, _ = two
+    body = _ja(api, api.get("/api/v1/events?limit=0", a, headers=JA), "invalid-input", 422)
+    assert body["detail"] == "1 件の値が正しくありません"
+    assert body["errors"][0]["field"] == "limit" and body["errors"][0]["message"] == "1 以上にしてください"
+    english = api.get("/api/v1/events?offset=-1", a).json()
+    assert english["detail"] == "offset must be >= 0, got -1" and english["errors"][0]["message"] == "must be >= 0"
+    body = _ja(api, api.post("/api/v1/tokens", a, json={"scopes": ["root"]}, headers=JA), "invalid-input", 422)
+    assert body["errors"][0]["field"].startswith("scopes") and _JAPANESE.search(body["errors"][0]["message"])

@@ -174,4 +174,4 @@ def test_record_failure_names_its_kinds(kind):
     from api.ratelimit import record_failure
 
     with pytest.raises(ValueError, match="unknown failure kind"):
-        record_failure(SimpleNamespace(app=None, client=None), kind)  # type: ignore[arg-type]
+        record_failure(SimpleNamespace(app=None, client=None), None, kind)  # type: ignore[arg-type]

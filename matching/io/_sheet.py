@@ -42,6 +42,7 @@ __all__ = ["FORMULA_TRIGGERS", "neutralize_cell", "restore_cell", "csv_text", "w
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
+_RISKY_FIRST = frozenset(FORMULA_TRIGGERS + ("'",))
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -66,6 +67,8 @@ def neutralize_cell(value: Any) -> Any:
     >>> neutralize_cell("山田製作所")
     '山田製作所'
     """
+    if value.__class__ is str and (not value or value[0] not in _RISKY_FIRST):
+        return value  # the common case: nothing to do
     if value is None:
         return ""
     if isinstance(value, numbers.Number):

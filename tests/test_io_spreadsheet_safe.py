@@ -211,13 +211,32 @@ def test_timetable_agendas_and_unplaced_are_safe_and_replan_reads_them_back(tmp_
 
 
 def test_score_candidates_keep_negative_scores_as_numbers(tmp_path):
-    """``matching score --out``: ids and scores only; a score is a number, never neutralized."""
+    """A score column written as number literals stays numbers (the shape ``matching score --out`` writes)."""
     from matching.io import write_csv_rows
 
     path = tmp_path / "candidates.csv"
     write_csv_rows(path, ["left_id", "right_id", "score"], [["s1", "t1", f"{-0.125:.6f}"], ["s2", "t1", f"{0.5:.6f}"]])
     rows = assert_spreadsheet_safe(path.read_text(encoding="utf-8"), tmp_path)
     assert [row[2] for row in rows[1:]] == ["-0.125000", "0.500000"]
+
+
+def test_score_cli_and_demo_recommendations_are_safe(tmp_path):
+    """``matching score --out`` on a hostile file, and the demo's recommendations.csv (names and reasons)."""
+    from matching.cli import main
+    from matching.cli._demo import _write_recommendations
+    from matching.io import dump_programme, write_participants
+    from matching.pipeline import prepare_round
+
+    event = _event()
+    write_participants(event.participants, tmp_path / "people.csv")
+    dump_programme(event.programme, tmp_path / "rules.toml")
+    assert main(["score", str(tmp_path / "people.csv"), "--rules", str(tmp_path / "rules.toml"), "--out",
+                 str(tmp_path / "candidates.csv"), "--k", "2", "--no-progress"]) == 0
+    candidates = assert_spreadsheet_safe((tmp_path / "candidates.csv").read_text(encoding="utf-8"), tmp_path)
+    assert len(candidates) > 1
+    assert _write_recommendations(prepare_round(event, 0), tmp_path / "recommendations.csv", k=2) > 0
+    recommendations = assert_spreadsheet_safe((tmp_path / "recommendations.csv").read_text(encoding="utf-8"), tmp_path)
+    assert {row[2] for row in recommendations[1:]} & {"'" + name for name in HOSTILE}
 
 
 def test_no_csv_writer_outside_the_one_path():

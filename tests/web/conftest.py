@@ -87,8 +87,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from api.settings import Settings
 
     folder = tmp_path_factory.mktemp("web-service")
+    # Every browser test comes from 127.0.0.1 and some open wrong links or tokens on purpose: without a higher
+    # limit of failed attempts (api.ratelimit) the later tests of a worker would all be answered 429.
     settings = Settings(database_url=f"sqlite:///{folder / 'matching.db'}", seed_demo=False,
-                        job_stage_delay=0.05, job_poll_seconds=0.05)
+                        job_stage_delay=0.05, job_poll_seconds=0.05, auth_failure_limit=100_000)
     app = create_app(settings)
     with app.state.sessions() as session:
         organizer, token = service.create_organizer(session, "Web test organizer")
@@ -137,6 +139,11 @@ def _new_page(browser: Any, base_url: str, options: dict[str, Any], locale: str)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors  # type: ignore[attr-defined]
+    # Anything the Content-Security-Policy blocked (an inline script or style, a foreign source) is a failure too.
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.csp_violations = blocked  # type: ignore[attr-defined]
     return context, page
 
 
@@ -148,6 +155,7 @@ def _open_page(browser: Any, base_url: str, device: dict[str, Any], locale: str)
     finally:
         context.close()
     assert not page.js_errors, f"JavaScript errors on the pages: {page.js_errors}"
+    assert not page.csp_violations, f"blocked by the Content-Security-Policy: {page.csp_violations}"
 
 
 @pytest.fixture()

@@ -84,21 +84,21 @@ class Contact(_Frozen):
     @classmethod
     def _email(cls, value: str) -> str:
         if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            raise ValueError("is not an e-mail address (expected name@domain.tld)")
+            raise _Coded("is not an e-mail address (expected name@domain.tld)", "field.email")
         return value
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
         if value and not re.fullmatch(r"\+?[0-9][0-9\- ()]{5,38}", value):
-            raise ValueError("is not a phone number (digits, spaces, '-', '(', ')', optional leading '+')")
+            raise _Coded("is not a phone number (digits, spaces, '-', '(', ')', optional leading '+')", "field.phone")
         return value
 
 
 def _unique(values: Iterable[Any], what: str) -> None:
     repeated = [v for v, n in Counter(values).items() if n > 1]
     if repeated:
-        raise ValueError(f"repeats {what} {repeated[0]!r}")
+        raise _Coded(f"repeats {what} {repeated[0]!r}", "field.repeats", item=repeated[0])
 
 
 class Participant(_Frozen):
@@ -147,9 +147,10 @@ class Participant(_Frozen):
         for raw in tags:
             tag = raw.strip().lower()
             if not _TAG_PATTERN.fullmatch(tag):
-                raise ValueError(f"tag {raw!r} is not a tag name (lower-case letters, digits and '-')")
+                raise _Coded(f"tag {raw!r} is not a tag name (lower-case letters, digits and '-')", "field.not_tag", tag=raw)
             if tag not in vocab.TAGS and tag not in extra:
-                raise ValueError(f"unknown tag {raw!r}{vocab.suggest(tag, vocab.TAGS)}; tags come from the shared vocabulary")
+                raise _Coded(f"unknown tag {raw!r}{vocab.suggest(tag, vocab.TAGS)}; tags come from the shared vocabulary",
+                             "field.unknown_tag", tag=raw)
             out.append(tag)
         _unique(out, "tag")
         return tuple(out)
@@ -158,7 +159,7 @@ class Participant(_Frozen):
     @classmethod
     def _region(cls, region: str | None) -> str | None:
         if region is not None and region not in vocab.REGIONS:
-            raise ValueError(f"unknown region {region!r}{vocab.suggest(region, vocab.REGIONS)}")
+            raise _Coded(f"unknown region {region!r}{vocab.suggest(region, vocab.REGIONS)}", "field.unknown_region", region=region)
         return region
 
     @field_validator("languages")
@@ -167,7 +168,8 @@ class Participant(_Frozen):
         out = tuple(lang.strip().lower() for lang in languages)
         for lang in out:
             if lang not in vocab.LANGUAGES:
-                raise ValueError(f"unknown language {lang!r}{vocab.suggest(lang, vocab.LANGUAGES)}; use ISO 639-1 codes such as 'ja', 'en'")
+                raise _Coded(f"unknown language {lang!r}{vocab.suggest(lang, vocab.LANGUAGES)}; use ISO 639-1 codes such as 'ja', 'en'",
+                             "field.unknown_language", language=lang)
         _unique(out, "language")
         return out
 
@@ -190,7 +192,7 @@ class Participant(_Frozen):
     def _stages(cls, stages: tuple[int, ...]) -> tuple[int, ...]:
         for stage in stages:
             if stage not in vocab.MATURITY_STAGES:
-                raise ValueError(f"stage {stage} is not a maturity stage (1-4)")
+                raise _Coded(f"stage {stage} is not a maturity stage (1-4)", "field.not_stage", stage=stage)
         _unique(stages, "stage")
         return tuple(sorted(stages))
 
@@ -211,7 +213,7 @@ class Participant(_Frozen):
         for low, high in (("budget_min", "budget_max"), ("price_min", "price_max"), ("capacity_min", "capacity_max")):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
-                raise _ModelFieldError(high, hi, f"must be >= {low} ({lo})")
+                raise _ModelFieldError(high, hi, f"must be >= {low} ({lo})", "field.at_least", other=low, minimum=lo)
         if self.region is not None:
             country = vocab.REGIONS[self.region].country
             if self.country is None:
@@ -220,10 +222,11 @@ class Participant(_Frozen):
                 raise _ModelFieldError("country", self.country, f"does not match region {self.region!r}, which is in {country}")
         for name in ("wishes", "vetoes", "conflicts"):
             if self.id in getattr(self, name):
-                raise _ModelFieldError(name, self.id, "names the participant itself")
+                raise _ModelFieldError(name, self.id, "names the participant itself", "field.self_reference")
         both = set(self.wishes) & set(self.vetoes)
         if both:
-            raise _ModelFieldError("vetoes", sorted(both)[0], "is also in wishes: a participant cannot both wish and veto the same partner")
+            raise _ModelFieldError("vetoes", sorted(both)[0], "is also in wishes: a participant cannot both wish and veto the same partner",
+                                   "field.wish_and_veto")
         return self
 
     @property
@@ -231,12 +234,20 @@ class Participant(_Frozen):
         return None if self.employees is None else vocab.size_class(self.employees)
 
 
-class _ModelFieldError(ValueError):
+class _Coded(ValueError):
+    """A validator's error with its English message and its id in :mod:`matching.messages` (see field_errors)."""
+
+    def __init__(self, message: str, code: str | None = None, **params: Any):
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+class _ModelFieldError(_Coded):
     """Raised inside a model validator to blame one field (see field_errors)."""
 
-    def __init__(self, field: str, value: Any, message: str):
+    def __init__(self, field: str, value: Any, message: str, code: str | None = None, **params: Any):
         self.field, self.value = field, value
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", code, **params)
         self.message = message
 
 
@@ -249,7 +260,7 @@ class CapacityRange(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> "CapacityRange":
         if self.min > self.max:
-            raise _ModelFieldError("max", self.max, f"must be >= min ({self.min})")
+            raise _ModelFieldError("max", self.max, f"must be >= min ({self.min})", "field.at_least", other="min", minimum=self.min)
         return self
 
 
@@ -424,6 +435,15 @@ def field_errors(exc: ValidationError, *, row: int | None = None, participant: s
         if isinstance(ctx_error, _ModelFieldError):
             loc = loc + [ctx_error.field]
             field, value, message = ".".join(loc), ctx_error.value, ctx_error.message
+            if ctx_error.code is not None:
+                out.append(FieldError(field, value, message, row=row, participant=participant, code=ctx_error.code,
+                                      params=dict(ctx_error.params)))
+                continue
+        elif isinstance(ctx_error, _Coded) and ctx_error.code is not None:
+            field = ".".join(loc) if loc else "(record)"
+            out.append(FieldError(field, err.get("input"), str(ctx_error), row=row, participant=participant,
+                                  code=ctx_error.code, params=dict(ctx_error.params)))
+            continue
         else:
             field = ".".join(loc) if loc else "(record)"
             value = err.get("input")

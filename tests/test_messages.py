@@ -100,3 +100,19 @@ def test_an_uncatalogued_infeasible_reason_keeps_the_english_in_a_japanese_sente
     exc = Infeasible("something specific")
     assert exc.message_in("en") == "something specific"
     assert exc.message_in("ja").startswith("ルールをすべて満たす組み合わせはありません") and "something specific" in exc.message_in("ja")
+
+
+def test_profile_validation_messages_in_japanese():
+    from matching.io import read_participants_bytes
+
+    data = ("id,role,organization,contact_name,contact_email,offers,languages,budget_min,budget_max,wishes,vetoes\n"
+            "S1,sme,A,Yamada,not-mail,saas;nonsense-tag,ja,500,100,S2,S2\n"
+            "S2,sme,B,,,,xx,,,,\n").encode()
+    with pytest.raises(ImportRejected) as caught:
+        read_participants_bytes(data, format="csv")
+    errors = {(e.row, e.field.split(".")[-1]): e for e in caught.value.errors}
+    assert errors[(2, "email")].message_in("ja").startswith("メールアドレスではありません")
+    assert errors[(2, "offers")].message_in("ja") == "不明なタグ「nonsense-tag」です。タグは共通の語彙から選んでください"
+    assert errors[(3, "languages")].message_in("ja").startswith("不明な言語「xx」です")
+    assert errors[(2, "email")].message == "is not an e-mail address (expected name@domain.tld)"
+    assert all(_JAPANESE.search(e.message_in("ja")) for e in caught.value.errors), [e.message for e in caught.value.errors]

@@ -253,10 +253,10 @@ class CharNgramTfidf(BaseEstimator):
         # per chunk, its own sorted n-grams and 4-byte positions in them (not the 8-byte keys)
         chunks, local, positions = [], [], []
         for ptr, keys, counts in ngram_counts(documents, self.ngram_range):
-            grams, inverse = np.unique(keys, return_inverse=True)
+            grams = np.unique(keys)
             chunks.append((ptr, None, counts))
             local.append(grams)
-            positions.append(inverse.astype(np.int32))
+            positions.append(np.searchsorted(grams, keys).astype(np.int32))
         vocabulary = np.unique(np.concatenate(local)) if local else np.zeros(0, np.int64)
         indices = [np.searchsorted(vocabulary, grams).astype(np.int32)[at] for grams, at in zip(local, positions)]
         del local, positions

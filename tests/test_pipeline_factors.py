@@ -103,3 +103,29 @@ def test_match_cli_on_the_factor_path_writes_every_file(tmp_path: Path, capsys: 
         assert float(row["score"]) == pytest.approx(total, abs=1e-5)
         assert row["reasons_en"] and int(row["rank_for_left"]) >= 1
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["path"] == "factors"
+
+
+def test_allowed_partners_and_impossible_pairs_match_the_dense_mask(event: Event) -> None:
+    from matching._factor_round import allowed_partners, impossible_pairs
+
+    scorer = match_round(event, path="factors").problem.scorer
+    mask = scorer.impossible_mask()
+    allowed_left, allowed_right = allowed_partners(scorer)
+    assert np.array_equal(allowed_left, (~mask).sum(axis=1))
+    assert np.array_equal(allowed_right, (~mask).sum(axis=0))
+    every = np.argwhere(np.ones(mask.shape, dtype=bool))
+    assert np.array_equal(impossible_pairs(scorer, every), mask.ravel())
+
+
+def test_explain_pairs_gives_explain_for_each_pair_and_language(event: Event) -> None:
+    from matching.features import explain, explain_pairs
+
+    scorer = match_round(event, path="factors").problem.scorer
+    rng = np.random.default_rng(0)
+    left, right = rng.integers(0, scorer.n_left_, 40), rng.integers(0, scorer.n_right_, 40)
+    together = explain_pairs(scorer, left, right)
+    for k, (i, j) in enumerate(zip(left, right)):
+        for lang in ("ja", "en"):
+            assert together[lang][k] == explain(scorer, int(i), int(j), lang=lang)
+    with pytest.raises(ValueError, match="lang must be one of"):
+        explain_pairs(scorer, left, right, langs=("fr",))

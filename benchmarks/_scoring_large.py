@@ -105,8 +105,12 @@ def text_worker(engine: str, participants: str, rules: str, n_components: int, r
     return 0
 
 
-def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: float = 1800.0) -> dict[str, Any]:
-    """Run the large benchmark (see the module); returns the JSON-able report."""
+def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: float = 3600.0,
+          match_sizes: Sequence[int] | None = None) -> dict[str, Any]:
+    """Run the large benchmark (see the module); returns the JSON-able report.
+
+    ``match_sizes``: the sizes at which ``matching match`` runs too (default: every size).
+    """
     from matching.features import TEXT_EXACT_MAX_PAIRS
 
     matching = [sys.executable, "-m", "matching"]
@@ -135,8 +139,11 @@ def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: floa
             score = _run(_measured([*matching, "score", participants, "--rules", rules, "--out",
                                     str(Path(tmp) / "top.csv"), "--k", "20", "--no-progress"]), timeout)
             print(f"  score --k 20: {_line(score)}", flush=True)
-            match = _run(_measured([*matching, "match", participants, "--rules", rules, "--out",
-                                    str(Path(tmp) / f"match-{n}"), "--no-progress"]), timeout)
+            if match_sizes is not None and n not in match_sizes:
+                match: dict[str, Any] = {"status": "not run (--match-sizes)"}
+            else:
+                match = _run(_measured([*matching, "match", participants, "--rules", rules, "--out",
+                                        str(Path(tmp) / f"match-{n}"), "--no-progress"]), timeout)
             summary_path = Path(tmp) / f"match-{n}" / "summary.json"
             if summary_path.exists():
                 figures = json.loads(summary_path.read_text())

@@ -362,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the large path from files instead (writes {LARGE_OUT} unless --out is given)")
     parser.add_argument("--sizes", type=int, nargs="+", help="per-side sizes of --large (default 20000 100000)")
     parser.add_argument("--repeats", type=int, default=1, help="text vectorizer runs per engine with --large (best kept)")
+    parser.add_argument("--match-sizes", type=int, nargs="+", help="sizes at which --large runs matching match (default: all)")
     parser.add_argument("--out", type=Path, default=None, help=f"where to write the JSON (default {OUT})")
     parser.add_argument("--skip", choices=("speed", "quality", "multi-round"), action="append", default=[],
                         help="leave a part out (repeatable)")
@@ -411,7 +412,7 @@ def _main_large(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     report: dict[str, Any] = {"benchmark": "scoring-large", "machine": machine_info()}
-    report["large"] = large(tuple(args.sizes or LARGE_SIZES), repeats=args.repeats)
+    report["large"] = large(tuple(args.sizes or LARGE_SIZES), repeats=args.repeats, match_sizes=args.match_sizes)
     report["wall_seconds"] = time.perf_counter() - start
     out = args.out or LARGE_OUT
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -928,6 +928,11 @@ def quality_report(
     (0, 5)
     """
     problem = match.problem
+    if problem.scores is None:
+        raise ValueError(
+            f"the quality report reads the score matrix, which a round solved on the factors "
+            f"({len(problem.left):,} x {len(problem.right):,}) does not have; match with path='dense' where it fits"
+        )
     return quality_from_pairs(
         problem.scores, problem.forbidden, match.result.pairs, problem.left, problem.right,
         truth=truth, k=k, groups=groups,
@@ -965,7 +970,7 @@ def quality_from_event(
     """
     from .pipeline import prepare_round
 
-    problem = prepare_round(event, round_index, weights=weights)
+    problem = prepare_round(event, round_index, weights=weights, path="dense")  # reads the matrix
     left_pos = {p.id: i for i, p in enumerate(problem.left)}
     right_pos = {p.id: j for j, p in enumerate(problem.right)}
     errors = []

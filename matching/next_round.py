@@ -140,7 +140,7 @@ def match_next_round(
     name = objective if objective is not None else _round(event, round_index).objective
     if name not in OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"unknown objective; expected one of {sorted(OBJECTIVES)}")])
-    problem = prepare_round(event, round_index, weights=weights)
+    problem = prepare_round(event, round_index, weights=weights, path="dense")  # plans on the matrix
     if len(problem.required) and name not in EXACT_OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"the round has {len(problem.required)} must pair(s) (pins), which only "
                                        f"{' and '.join(EXACT_OBJECTIVES)} keep; choose one of those or remove the pins")])

@@ -129,3 +129,11 @@ def test_explain_pairs_gives_explain_for_each_pair_and_language(event: Event) ->
             assert together[lang][k] == explain(scorer, int(i), int(j), lang=lang)
     with pytest.raises(ValueError, match="lang must be one of"):
         explain_pairs(scorer, left, right, langs=("fr",))
+
+
+def test_the_quality_report_asks_for_the_dense_path() -> None:
+    from matching.metrics import quality_report
+
+    match = match_round(_event("succession", 11, 20, 20), path="factors")
+    with pytest.raises(ValueError, match="match with path='dense'"):
+        quality_report(match)

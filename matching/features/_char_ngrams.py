@@ -234,6 +234,16 @@ class CharNgramTfidf(BaseEstimator):
     idf_ : ndarray of float64
         ``ln((1 + n) / (1 + df)) + 1``, as scikit-learn's smooth IDF.
     n_documents_ : int
+
+    Examples
+    --------
+    >>> vectorizer = CharNgramTfidf(ngram_range=(2, 2))
+    >>> vectorizer.fit_transform(["金属 加工", "金属部品"]).shape
+    (2, 9)
+    >>> list(vectorizer.get_feature_names_out()[:3])
+    [' 加', ' 金', '加工']
+    >>> round(vectorizer.ngram_idf()["金属"], 3)  # in both documents
+    1.0
     """
 
     def __init__(self, *, ngram_range: tuple[int, int] = (2, 3), min_df: int | float = 1, max_df: int | float = 1.0,

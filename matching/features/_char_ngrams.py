@@ -268,8 +268,10 @@ class CharNgramTfidf(BaseEstimator):
             local.append(grams)
             positions.append(np.searchsorted(grams, keys).astype(np.int32))
         vocabulary = np.unique(np.concatenate(local)) if local else np.zeros(0, np.int64)
-        indices = [np.searchsorted(vocabulary, grams).astype(np.int32)[at] for grams, at in zip(local, positions)]
-        del local, positions
+        indices = positions  # rewritten chunk by chunk: chunk positions -> vocabulary columns
+        for t, grams in enumerate(local):
+            indices[t] = np.searchsorted(vocabulary, grams).astype(np.int32)[positions[t]]
+        del local
         df = np.zeros(len(vocabulary), np.int64)
         for idx in indices:
             df += np.bincount(idx, minlength=len(vocabulary))
@@ -316,23 +318,34 @@ class CharNgramTfidf(BaseEstimator):
         return self._assemble(chunks, indices, kept, len(documents))
 
     def _assemble(self, chunks: list, indices: list[np.ndarray], kept: list[np.ndarray | None], n_docs: int) -> sp.csr_array:
-        """One CSR matrix from the chunks' counts (``kept``: the entries whose n-gram is a column)."""
-        indptr, data, offset = [np.zeros(1, np.int64)], [], 0
-        for (ptr, _, counts), idx, keep in zip(chunks, indices, kept):
+        """One CSR matrix from the chunks' counts (``kept``: the entries whose n-gram is a column).
+
+        The output is allocated once and each chunk's counts are released
+        as soon as they are copied (``chunks`` and ``indices`` are emptied).
+        """
+        nnz = sum(len(idx) for idx in indices)
+        values, column = np.empty(nnz, np.float64), np.empty(nnz, np.int32)
+        indptr = np.zeros(n_docs + 1, np.int64)
+        row, offset = 0, 0
+        for t in range(len(chunks)):
+            ptr, _, counts = chunks[t]
+            idx, keep = indices[t], kept[t]
             if keep is not None:
                 ptr = np.concatenate(([0], np.cumsum(keep)))[ptr]
                 counts = counts[keep]
-            indptr.append(ptr[1:] + offset)
-            offset += int(ptr[-1])
-            values = counts.astype(np.float64)
+            size = len(idx)
+            indptr[row + 1:row + len(ptr)] = ptr[1:] + offset
+            out = values[offset:offset + size]
+            out[:] = counts
             if self.sublinear_tf:
-                np.log(values, out=values)
-                values += 1.0
-            values *= self.idf_[idx]
-            data.append(values)
-        column = np.concatenate(indices) if indices else np.zeros(0, np.int32)
-        values = np.concatenate(data) if data else np.zeros(0)
-        return sp.csr_array((values, column, np.concatenate(indptr)), shape=(n_docs, len(self.keys_)))
+                np.log(out, out=out)
+                out += 1.0
+            out *= self.idf_[idx]
+            column[offset:offset + size] = idx
+            row += len(ptr) - 1
+            offset += size
+            chunks[t] = indices[t] = None  # type: ignore[call-overload]
+        return sp.csr_array((values, column, indptr), shape=(n_docs, len(self.keys_)))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The n-grams, in column order (scikit-learn's sorted vocabulary)."""

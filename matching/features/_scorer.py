@@ -392,10 +392,10 @@ class Scorer(BaseEstimator):
         column_weights = np.zeros(self.left_dense_.shape[1])
         for name, sl in self.dense_slices_.items():
             column_weights[sl] = self.weights_[name]
-        left = self.left_dense_[self.left_order_] * column_weights
-        right = self.right_dense_[self.right_order_]
-        keep = (left != 0).any(axis=0) & (right != 0).any(axis=0)
-        left, right = left[:, keep], right[:, keep]
+        # columns zero on either side (or weighted 0) are dropped before anything is copied
+        keep = (column_weights != 0) & (self.left_dense_ != 0).any(axis=0) & (self.right_dense_ != 0).any(axis=0)
+        left = self.left_dense_[np.ix_(self.left_order_, np.flatnonzero(keep))] * column_weights[keep]
+        right = self.right_dense_[np.ix_(self.right_order_, np.flatnonzero(keep))]
         self._text_left_c = self._text_right_c = None
         self._text_t_cache = {}
         if self.sparse_component_ is not None and self.weights_[self.sparse_component_] > 0:

@@ -30,7 +30,7 @@ demo: venv
 	$(BIN)/matching demo --out out/demo
 
 test: venv system-deps
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

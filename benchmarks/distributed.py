@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per run")
     parser.add_argument("--quick", action="store_true", help="n = 20,000")
     parser.add_argument("--out", default=str(OUT / "distributed.json"))
+    parser.add_argument("--from-runs", metavar="RUNS.jsonl",
+                        help="write the report and plot from the runs a stopped benchmark saved, running nothing")
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one is not None:
@@ -225,10 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.n = 20_000
-    sizes = [0] + [int(w) for w in args.workers.split(",") if w.strip()]
-    every: list[dict[str, Any]] = []
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.from_runs:
+        every = [json.loads(line) for line in Path(args.from_runs).read_text().splitlines() if line.strip()]
+        sizes = sorted({r["workers"] for r in every})
+        return _report(args, every, sizes, out)
+    sizes = [0] + [int(w) for w in args.workers.split(",") if w.strip()]
+    every: list[dict[str, Any]] = []
     partial = out.with_suffix(".runs.jsonl")  # every run as it ends (a long benchmark may be stopped early)
     partial.write_text("")
     for round_ in range(args.repeat):
@@ -241,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{run['config']:>16}: {run['wall_s']:8.1f} s wall, CPU client {run['client_cpu_s']:.1f} s + workers "
                   f"{sum(run['workers_cpu_s']):.1f} s, peak client {run['client_peak_bytes'] / 2**20:,.0f} MiB, workers "
                   f"{[round(b / 2**20) for b in run['worker_peak_bytes']]} MiB, load {run['loadavg_before']}", flush=True)
+    return _report(args, every, sizes, out)
+
+
+def _report(args: argparse.Namespace, every: list[dict[str, Any]], sizes: list[int], out: Path) -> int:
     best = [min((r for r in every if r["workers"] == w), key=lambda r: r["wall_s"]) for w in sizes]
     single = best[0]
     keys = ("objective", "pairs_sha256", "pairs_checked", "max_violation", "pricing_rounds")
@@ -256,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "distributed",
         "machine": _measure.machine_info(),
-        "settings": {k: v for k, v in vars(args).items() if k not in ("one", "out")},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("one", "out", "from_runs")}
+        if not args.from_runs else {"from_runs": args.from_runs, "n": every[0]["n"], "d": every[0]["d"]},
         "summary": summary,
         "projection": projection(max(cluster_runs, key=lambda r: r["workers"])) if cluster_runs else None,
         "best": best,

@@ -27,6 +27,9 @@ from matching.io import dump_programme, write_participants
 from matching.model import Participant, Programme, Round
 from matching.solvers import solve_factors
 
+#: every test of this module on one pytest-xdist worker (`make test` runs --dist loadgroup): one cluster start
+pytestmark = pytest.mark.xdist_group("dask-cluster")
+
 BLOCK = 24_000  # bytes: 10 to 30 rows per block at these sizes
 
 

@@ -35,15 +35,19 @@ def fold_on_cluster(cluster: Any, scorer: Any, cells: int, want_rows: bool, want
     n_left, n_right = scorer.n_left_, scorer.n_right_
     bands = sorted({rows.start for rows, _ in square_blocks(n_left, n_right, cells)})
     with connect(cluster) as client:
-        threads = max(1, sum(client.nthreads().values()))
+        nthreads = client.nthreads()
+        threads = max(1, sum(nthreads.values()))
+        slots = [address for address in sorted(nthreads) for _ in range(nthreads[address])]
         per_panel = -(-len(bands) // max(1, min(len(bands), TASKS_PER_THREAD * threads)))
         remote = hold(client, scorer)
         futures = {}
         for p in range(0, len(bands), per_panel):
             lo = bands[p]
             hi = bands[p + per_panel] if p + per_panel < len(bands) else n_left
+            worker = [slots[len(futures) % len(slots)]] if slots else None  # in turn: not all next to the scorer
             fut = client.submit(_fold_panel, remote, lo, hi, cells, want_rows, want_cols,
-                                row_keys.shape[1], col_keys.shape[1], pure=False)
+                                row_keys.shape[1], col_keys.shape[1], pure=False, workers=worker,
+                                allow_other_workers=True)
             futures[fut] = (lo, hi)
         done, total = 0, n_left * n_right
         for future, (rk, ri, rs, ck, ci, cs) in _results(as_completed(list(futures), loop=client.loop)):

@@ -3,7 +3,9 @@
 Imported only when a ``cluster`` is given.  The factors (and the forbidden
 pairs) are sent to the cluster once, as results of tasks (:func:`hold`):
 workers fetch them from one another, and a worker killed with the only
-copy makes Dask rebuild it from the scheduler's copy.  A task is a
+copy makes Dask rebuild it from the scheduler's copy.  Panels are asked
+of the workers in turn (``allow_other_workers``): left to itself the
+scheduler keeps every task next to the one copy of the factors.  A task is a
 *panel* of consecutive row blocks of the single-process pass (the same
 blocks, at the same boundaries, so the same products) and calls the same
 pure per-block functions (:func:`._factors._fold_top_k`,
@@ -122,7 +124,10 @@ class ClusterPasses:
 
     def __init__(self, client: Any, f: _Factors):
         self.client, self.f = client, f
-        threads = max(1, sum(client.nthreads().values()))
+        nthreads = client.nthreads()
+        threads = max(1, sum(nthreads.values()))
+        #: one slot per worker thread: panel ``p`` is asked of ``slots[p % len(slots)]``
+        self.slots = [address for address in sorted(nthreads) for _ in range(nthreads[address])]
         n_blocks = -(-f.n // f.block_rows)
         per_panel = -(-n_blocks // max(1, min(n_blocks, TASKS_PER_THREAD * threads)))
         self.panel_rows = per_panel * f.block_rows
@@ -140,9 +145,11 @@ class ClusterPasses:
         return hold(self.client, value)
 
     def _submit(self, fn: Callable, *args: Any) -> Any:
+        """Submit a panel's task, asking the next worker thread in turn (any other if that worker is gone)."""
         self.stats["tasks"] += 1
         self.stats["bytes_to_workers"] += _nbytes(args)
-        return self.client.submit(fn, *args, pure=False)
+        worker = [self.slots[self.stats["tasks"] % len(self.slots)]] if self.slots else None
+        return self.client.submit(fn, *args, pure=False, workers=worker, allow_other_workers=True)
 
     def _completed(self, futures: dict[Any, Any], stage: str, total: int):
         """``(tag, result)`` of the tasks as they complete, reporting the rows done to ``progress``."""

@@ -218,6 +218,8 @@ async function init() {
     const event = await api(base);
     $("event-title").textContent = event.name;
     await loadTimetables();
+    // enabled only once the results are listed: a click before would plan from wishes, not the latest result
+    $("plan-button").disabled = false;
   } catch (err) {
     showError($("page-status"), err);
   }

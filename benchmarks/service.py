@@ -150,9 +150,10 @@ def seed(database_url: str, folder: Path, *, n_left: int, n_right: int, n_links:
             "links": links, "upload_csv": str(upload_csv)}
 
 
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def _start(args: list[str], env: dict[str, str], log: Path, *, nice: int = 0) -> subprocess.Popen:
     out = open(log, "ab")  # noqa: SIM115 - the process keeps it
-    return subprocess.Popen([sys.executable, "-m", "matching", *args], cwd=ROOT, env=env, stdout=out,
+    prefix = ["nice", "-n", str(nice)] if nice else []
+    return subprocess.Popen([*prefix, sys.executable, "-m", "matching", *args], cwd=ROOT, env=env, stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -228,7 +229,7 @@ def summarize(raw: Sequence[Sequence[Any]], duration: float) -> dict[str, Any]:
 
 
 def run_once(database_url: str, config: dict[str, Any], folder: Path, *, processes: int, users: int,
-             duration: int) -> dict[str, Any]:
+             duration: int, worker_nice: int = 0) -> dict[str, Any]:
     """Start N API processes and a worker, run locust for ``duration`` seconds, stop them; the figures."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -237,7 +238,13 @@ def run_once(database_url: str, config: dict[str, Any], folder: Path, *, process
     log = folder / f"service-{processes}.log"
     api = _start(["serve", "--workers", str(processes), "--no-jobs", "--no-demo", "--port", str(port),
                   "--log-level", "warning"], env, log)
-    worker = _start(["worker", "--log-level", "warning"], env, folder / f"worker-{processes}.log")
+    worker_env = env
+    if worker_nice:
+        # the job worker stands in for a separate job machine: lowest priority, one thread for BLAS and numba
+        worker_env = {**env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                      "NUMBA_NUM_THREADS": "1"}
+    worker = _start(["worker", "--log-level", "warning"], worker_env, folder / f"worker-{processes}.log",
+                    nice=worker_nice)
     try:
         _wait_ready(url, api, log)
         if processes > 1:
@@ -272,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=60, help="simulated users (default 60)")
     parser.add_argument("--left", type=int, default=200, help="exhibitors of the fair (default 200)")
     parser.add_argument("--right", type=int, default=400, help="buyers of the fair (default 400)")
+    parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
+                        help="run the job worker at nice N with one BLAS/numba thread, standing in for a separate "
+                             "job machine when everything shares one small machine (default 0: as is)")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench" / "service.json")
     args = parser.parse_args(argv)
     url = args.database_url or os.environ.get("MATCHING_BENCH_DATABASE_URL") or os.environ.get("MATCHING_TEST_POSTGRES_URL")
@@ -294,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seeded {args.left} x {args.right} fair ({config['pairs']} pairs, {len(config['links'])} links) "
                   f"in {time.perf_counter() - t0:.1f} s", flush=True)
             for processes in args.processes:
-                figures = run_once(scoped, config, folder, processes=processes, users=args.users, duration=args.duration)
+                figures = run_once(scoped, config, folder, processes=processes, users=args.users, duration=args.duration,
+                                   worker_nice=args.worker_nice)
                 runs.append(figures)
                 reads, writes = figures["reads"], figures["writes"]
                 print(f"{processes} API process(es), {args.users} users, {args.duration} s: {figures['all']['rps']} req/s; "

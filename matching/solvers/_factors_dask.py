@@ -128,9 +128,9 @@ class ClusterPasses:
         threads = max(1, sum(nthreads.values()))
         #: one slot per worker thread: panel ``p`` is asked of ``slots[p % len(slots)]``
         self.slots = [address for address in sorted(nthreads) for _ in range(nthreads[address])]
-        n_blocks = -(-f.n // f.block_rows)
-        per_panel = -(-n_blocks // max(1, min(n_blocks, TASKS_PER_THREAD * threads)))
-        self.panel_rows = per_panel * f.block_rows
+        self.threads = threads
+        #: rows of the panels of a pass over every row (the largest panels of any pass)
+        self.panel_rows = self._panel_rows(f.n)
         self.stats = {"tasks": 0, "bytes_to_workers": 0, "bytes_from_workers": 0}
         same = f.a_search.dtype == np.float64  # float64 search: one copy of the factors serves both
         self.data = {
@@ -139,6 +139,16 @@ class ClusterPasses:
         }
         self.data["a_search"] = self.data["a"] if same else self._scatter(f.a_search)
         self.data["b_search"] = self.data["b"] if same else self._scatter(f.b_search)
+
+    def _panel_rows(self, total: int) -> int:
+        """Rows per panel of a pass over ``total`` rows: whole row blocks, about :data:`TASKS_PER_THREAD` panels per thread.
+
+        Sized from the pass's own rows, so that a pricing pass over a few
+        thousand rows still keeps every worker busy; panels are whole blocks
+        counted from the pass's first row, so the blocks are those of one process.
+        """
+        n_blocks = -(-total // self.f.block_rows)
+        return -(-n_blocks // max(1, min(n_blocks, TASKS_PER_THREAD * self.threads))) * self.f.block_rows
 
     def _scatter(self, value: Any) -> Any:
         self.stats["bytes_to_workers"] += _nbytes(value)
@@ -190,8 +200,9 @@ class ClusterPasses:
         contiguous = len(todo) == f.n
         v_future = self._scatter(v)
         futures, panels = {}, []
-        for p, lo in enumerate(range(0, len(todo), self.panel_rows)):
-            rows = todo[lo:lo + self.panel_rows]
+        panel_rows = self._panel_rows(len(todo))
+        for p, lo in enumerate(range(0, len(todo), panel_rows)):
+            rows = todo[lo:lo + panel_rows]
             bptr, bidx = _sub_csr(cptr, cidx, rows)
             fut = self._submit(_price_panel, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
                                rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,

@@ -49,7 +49,7 @@ def _replace_root(keys, idx, o, size, key, j):  # pragma: no cover - compiled
     idx[o, pos] = j
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fold_block(scores, row0, col0, row_keys, row_idx, row_size, col_keys, col_idx, col_size, want_rows, want_cols):  # pragma: no cover - compiled
     """Merge the block ``scores`` (rows ``row0 ...`` × columns ``col0 ...``) into the running heaps.
 
@@ -100,7 +100,7 @@ def fold_block(scores, row0, col0, row_keys, row_idx, row_size, col_keys, col_id
                     cthr[q] = col_keys[o, 0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def merge_heaps(keys, idx, size, other_keys, other_idx, other_size):  # pragma: no cover - compiled
     """Fold the heaps ``other_*`` into ``keys / idx / size``, in place (same shapes, one heap per owner row).
 

@@ -85,7 +85,7 @@ def _chunk_scan(row, sign, cthr, cmin, chit, inf):
         chit[q] = lo_col
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def block_top_k(block, sign, first_row, k_row, row_keys, row_idx, row_size, col_keys, col_idx, col_size, k_col, fptr, fidx):
     """Fold a block of scores (rows ``first_row ...``) into the running top-k of every row and column.
 
@@ -144,7 +144,7 @@ def block_top_k(block, sign, first_row, k_row, row_keys, row_idx, row_size, col_
         row_size[i] = size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pair_dots(a, b, rows, cols, out):  # pragma: no cover - compiled
     """``out[t] = a[rows[t]] @ b[cols[t]]`` in float64, without gathering the rows (the factors stay in cache)."""
     d = a.shape[1]
@@ -157,7 +157,7 @@ def pair_dots(a, b, rows, cols, out):  # pragma: no cover - compiled
         out[t] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def merge_heaps(keys, idx, size, k, other_keys, other_idx, other_size):  # pragma: no cover - compiled
     """Fold the heaps ``other_*`` into ``keys / idx / size`` (``k`` slots per owner), in place.
 

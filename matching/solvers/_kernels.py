@@ -500,7 +500,7 @@ def _price_scan(row, sign, v, cmins):
         cmins[q] = lo
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dense_price(s, sign, u, v, tol, k, fptr, fidx, rows, cptr, cidx):
     """Price every allowed pair of the given ``rows`` of a dense matrix.
 
@@ -567,7 +567,7 @@ def dense_price(s, sign, u, v, tol, k, fptr, fidx, rows, cptr, cidx):
     return cols.reshape(nr, kk), counts, worst, margin
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def csr_price(indptr, indices, data, sign, u, v, tol, k):
     """Like :func:`dense_price` over the stored entries of a CSR matrix."""
     n = indptr.shape[0] - 1

@@ -30,7 +30,10 @@ Why panels rather than one task per block: a block of the default 256 MiB
 holds ``256 MiB / (8 m)`` rows (167 rows at ``m`` = 200,000) but its column
 heaps are ``m × k`` entries (25 MB), so per-block results would move more
 bytes than the block's work is worth.  A pass has about
-:data:`TASKS_PER_THREAD` panels per worker thread.
+:data:`TASKS_PER_THREAD` panels per worker thread (pricing panels shrink
+along the pass, :meth:`ClusterPasses._panels`), and each worker thread has
+:data:`QUEUED` of them asked of it at a time, the next one when one
+completes: the fast take more.
 """
 
 from __future__ import annotations
@@ -48,10 +51,12 @@ from ._factors import _Factors, _fold_top_k, _price_block, _sub_csr
 from ._factors_extras import Extras
 from ._result import MatchResult
 
-__all__ = ["TASKS_PER_THREAD", "ClusterPasses", "hold", "results", "solve_on_cluster"]
+__all__ = ["QUEUED", "TASKS_PER_THREAD", "ClusterPasses", "hold", "results", "solve_on_cluster"]
 
-#: panels (tasks) per pass and worker thread: enough to balance the load and to lose little with a worker
+#: panels per pass and worker thread (a guided pricing panel takes 1 / (TASKS_PER_THREAD · threads) of the blocks left)
 TASKS_PER_THREAD = 4
+#: panels asked of each worker thread at a time: the next one is queued there when one completes
+QUEUED = 2
 
 
 def solve_on_cluster(cluster: Any, solve: Callable[[Callable[[_Factors], Any]], MatchResult]) -> MatchResult:
@@ -126,11 +131,11 @@ class ClusterPasses:
         self.client, self.f = client, f
         nthreads = client.nthreads()
         threads = max(1, sum(nthreads.values()))
-        #: one slot per worker thread: panel ``p`` is asked of ``slots[p % len(slots)]``
+        #: one slot per worker thread; a slot is asked its next panel when one of its panels completes
         self.slots = [address for address in sorted(nthreads) for _ in range(nthreads[address])]
         self.threads = threads
-        #: rows of the panels of a pass over every row (the largest panels of any pass)
-        self.panel_rows = self._panel_rows(f.n)
+        #: rows of the largest panel of a pass over every row
+        self.panel_rows = max((hi - lo for lo, hi in self._panels(f.n, guided=False)), default=0)
         self.stats = {"tasks": 0, "bytes_to_workers": 0, "bytes_from_workers": 0}
         same = f.a_search.dtype == np.float64  # float64 search: one copy of the factors serves both
         self.data = {
@@ -140,53 +145,90 @@ class ClusterPasses:
         self.data["a_search"] = self.data["a"] if same else self._scatter(f.a_search)
         self.data["b_search"] = self.data["b"] if same else self._scatter(f.b_search)
 
-    def _panel_rows(self, total: int) -> int:
-        """Rows per panel of a pass over ``total`` rows: whole row blocks, about :data:`TASKS_PER_THREAD` panels per thread.
+    def _panels(self, total: int, guided: bool) -> list[tuple[int, int]]:
+        """``(lo, hi)`` of the panels of a pass over ``total`` rows: whole row blocks.
 
-        Sized from the pass's own rows, so that a pricing pass over a few
-        thousand rows still keeps every worker busy; panels are whole blocks
-        counted from the pass's first row, so the blocks are those of one process.
+        About :data:`TASKS_PER_THREAD` panels per worker thread, sized from
+        the pass's own rows (a pricing pass over a few thousand rows still
+        keeps every worker busy).  ``guided``: each panel takes
+        ``1 / (TASKS_PER_THREAD · threads)`` of the blocks still left, down
+        to a floor of a quarter of an equal panel, so the pass ends on small
+        panels rather than waiting for the slowest big one; not for the
+        candidate pass, whose column heaps restart in every panel (a panel
+        of ``r`` rows inserts about ``k ln(r / k)`` entries per column heap:
+        more panels, more inserts).  Panels are whole blocks counted from
+        the pass's first row: the blocks of one process.
         """
-        n_blocks = -(-total // self.f.block_rows)
-        return -(-n_blocks // max(1, min(n_blocks, TASKS_PER_THREAD * self.threads))) * self.f.block_rows
+        block_rows = self.f.block_rows
+        n_blocks = -(-total // block_rows)
+        parts = TASKS_PER_THREAD * self.threads
+        equal = -(-n_blocks // max(1, min(n_blocks, parts)))
+        floor = max(1, -(-equal // 4)) if guided else equal
+        panels, lo = [], 0
+        while lo < n_blocks:
+            size = min(n_blocks - lo, max(floor, -(-(n_blocks - lo) // parts)))
+            panels.append((lo * block_rows, min((lo + size) * block_rows, total)))
+            lo += size
+        return panels
 
     def _scatter(self, value: Any) -> Any:
         self.stats["bytes_to_workers"] += _nbytes(value)
         return hold(self.client, value)
 
-    def _submit(self, fn: Callable, *args: Any) -> Any:
-        """Submit a panel's task, asking the next worker thread in turn (any other if that worker is gone)."""
-        self.stats["tasks"] += 1
-        self.stats["bytes_to_workers"] += _nbytes(args)
-        worker = [self.slots[self.stats["tasks"] % len(self.slots)]] if self.slots else None
-        return self.client.submit(fn, *args, pure=False, workers=worker, allow_other_workers=True)
+    def _run(self, panels: list[tuple[int, int]], task: Callable[[int, int], tuple], stage: str, total: int):
+        """``(p, result)`` of the tasks ``task(lo, hi)`` of the ``panels``, as they complete.
 
-    def _completed(self, futures: dict[Any, Any], stage: str, total: int):
-        """``(tag, result)`` of the tasks as they complete, reporting the rows done to ``progress``."""
+        Each worker thread has :data:`QUEUED` panels asked of it at a time
+        (any other worker may run them if that one is gone); when one of its
+        panels completes it is asked the next one, so a thread that runs
+        fast takes more of the pass.  Reports the rows done to ``progress``.
+        """
         from distributed import as_completed
 
-        client = self.client
+        client, f = self.client, self.f
+        slots = self.slots or [None]
+        todo = iter(enumerate(panels))
+        futures: dict[Any, tuple[int, int, Any]] = {}
+        completed = as_completed(loop=client.loop)
+
+        def ask(slot: Any) -> None:
+            nxt = next(todo, None)
+            if nxt is None:
+                return
+            p, (lo, hi) = nxt
+            args = task(lo, hi)
+            self.stats["tasks"] += 1
+            self.stats["bytes_to_workers"] += _nbytes(args)
+            future = client.submit(*args, pure=False, workers=None if slot is None else [slot], allow_other_workers=True)
+            futures[future] = (p, hi - lo, slot)
+            completed.add(future)
+
+        for _ in range(QUEUED):
+            for slot in slots:
+                ask(slot)
         done = 0
-        for future, result in results(as_completed(list(futures), loop=client.loop)):
-            tag, rows = futures.pop(future)
+        for future, result in results(completed):
+            p, rows, slot = futures.pop(future)
             future.release()
+            ask(slot)
             self.stats["bytes_from_workers"] += _nbytes(result)
             done += rows
-            if self.f.progress is not None:
-                self.f.progress(stage, done, total)
-            yield tag, result
+            if f.progress is not None:
+                f.progress(stage, done, total)
+            yield p, result
 
     def top_k(self, sign: float, k_row: int, k_col: int, heaps: tuple) -> None:
         """Fill ``heaps`` (as :meth:`._factors._Factors.candidates` holds them) from tasks over panels of rows."""
         f, d = self.f, self.data
         row_keys, row_idx, row_size, col_keys, col_idx, col_size = heaps
-        futures = {}
-        for lo in range(0, f.n, self.panel_rows):
-            hi = min(lo + self.panel_rows, f.n)
-            fut = self._submit(_top_k_panel, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
-                               lo, hi, f.block_rows, sign, k_row, k_col)
-            futures[fut] = ((lo, hi), hi - lo)
-        for (lo, hi), (rk, ri, rs, ck, ci, cs) in self._completed(futures, "candidates", f.n):
+        panels = self._panels(f.n, guided=False)
+
+        def task(lo: int, hi: int) -> tuple:
+            return (_top_k_panel, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
+                    lo, hi, f.block_rows, sign, k_row, k_col)
+
+        for p, (rk, ri, rs, ck, ci, cs) in self._run(panels, task, "candidates", f.n):
+            lo, hi = panels[p]
             row_keys[lo * k_row:hi * k_row] = rk
             row_idx[lo * k_row:hi * k_row] = ri
             row_size[lo:hi] = rs
@@ -199,19 +241,19 @@ class ClusterPasses:
         a_src, b_src = (d["a_search"], d["b_search"]) if search else (d["a"], d["b"])
         contiguous = len(todo) == f.n
         v_future = self._scatter(v)
-        futures, panels = {}, []
-        panel_rows = self._panel_rows(len(todo))
-        for p, lo in enumerate(range(0, len(todo), panel_rows)):
-            rows = todo[lo:lo + panel_rows]
+        panels = self._panels(len(todo), guided=True)
+
+        def task(lo: int, hi: int) -> tuple:
+            rows = todo[lo:hi]
             bptr, bidx = _sub_csr(cptr, cidx, rows)
-            fut = self._submit(_price_panel, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
-                               rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,
-                               err, exact, bptr, bidx)
-            futures[fut] = (p, len(rows))
-            panels.append(rows)
-        results = dict(self._completed(futures, "pricing", len(todo)))
+            return (_price_panel, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
+                    rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,
+                    err, exact, bptr, bidx)
+
+        results = dict(self._run(panels, task, "pricing", len(todo)))
         v_future.release()
-        for p, rows in enumerate(panels):
+        for p, (lo, hi) in enumerate(panels):
+            rows = todo[lo:hi]
             for s, priced in zip(range(0, len(rows), f.block_rows), results.pop(p)):
                 yield rows[s:s + f.block_rows], priced
 
@@ -220,11 +262,11 @@ class ClusterPasses:
         f, d = self.f, self.data
         search = f.a_search.dtype == np.float64
         a_src, b_src = (d["a_search"], d["b_search"]) if search else (d["a"], d["b"])
-        futures = {}
-        for lo in range(0, f.n, self.panel_rows):
-            hi = min(lo + self.panel_rows, f.n)
-            futures[self._submit(_largest_panel, a_src, b_src, d["extras"], f.sign, lo, hi, f.block_rows)] = (lo, hi - lo)
-        return max((top for _, top in self._completed(futures, "scale", f.n)), default=0.0)
+
+        def task(lo: int, hi: int) -> tuple:
+            return (_largest_panel, a_src, b_src, d["extras"], f.sign, lo, hi, f.block_rows)
+
+        return max((top for _, top in self._run(self._panels(f.n, guided=True), task, "scale", f.n)), default=0.0)
 
     def close(self) -> None:
         """Release the factors held on the cluster."""

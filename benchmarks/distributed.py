@@ -15,6 +15,8 @@ and reports
   each task's arguments and results: ``info["cluster"]``);
 - the rows read by every pass over the rows (candidates, pricing rounds),
   from the progress callback;
+- from Dask's task stream, the seconds every worker spent computing and
+  moving data, and the share of the wall time it sat idle;
 - whether objective, pairs and certificate equal the single-process run.
 
 The single process uses the machine's BLAS threads; each worker is one
@@ -94,7 +96,13 @@ def run_one(n: int, d: int, seed: int, memory_mb: int, k: int, workers: int) -> 
     cpu0, load0 = _cpu_seconds(), _loadavg()
     worker0 = client.run(_worker_usage) if client else {}
     start = time.perf_counter()
-    res = solve_factors(x, y, max_block_bytes=memory_mb * 2**20, k=k, progress=progress, cluster=client)
+    if client:
+        import distributed
+
+        with distributed.get_task_stream(client=client) as stream:
+            res = solve_factors(x, y, max_block_bytes=memory_mb * 2**20, k=k, progress=progress, cluster=client)
+    else:
+        res = solve_factors(x, y, max_block_bytes=memory_mb * 2**20, k=k, progress=progress, cluster=client)
     wall = time.perf_counter() - start
     cpu = _cpu_seconds() - cpu0
     worker1 = client.run(_worker_usage) if client else {}
@@ -125,6 +133,22 @@ def run_one(n: int, d: int, seed: int, memory_mb: int, k: int, workers: int) -> 
         "block_rows": int(res.info["block_rows"]),
         "cluster": res.info.get("cluster"),
         "passes": passes,
+        "timeline": _timeline(stream.data, wall) if client else None,
+    }
+
+
+def _timeline(tasks: list[dict[str, Any]], wall: float) -> dict[str, Any]:
+    """Per worker, from Dask's task stream: seconds computing and moving data, and the share of ``wall`` idle."""
+    per: dict[str, dict[str, float]] = {}
+    for task in tasks:
+        at = per.setdefault(task["worker"], {"compute_s": 0.0, "transfer_s": 0.0, "tasks": 0})
+        at["tasks"] += 1
+        for part in task["startstops"]:
+            kind = "compute_s" if part["action"] == "compute" else "transfer_s"
+            at[kind] += part["stop"] - part["start"]
+    return {
+        "workers": [per[w] for w in sorted(per)],
+        "idle_share": [max(0.0, 1 - (per[w]["compute_s"] + per[w]["transfer_s"]) / wall) for w in sorted(per)],
     }
 
 

@@ -224,8 +224,10 @@ class ClusterPasses:
         panels = self._panels(f.n, guided=False)
 
         def task(lo: int, hi: int) -> tuple:
+            # the worst key of every full merged column heap: a later panel need not keep costs above it
+            seed = np.where(col_size == k_col, col_keys[::k_col], np.inf) if col_size.any() else None
             return (_top_k_panel, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
-                    lo, hi, f.block_rows, sign, k_row, k_col)
+                    lo, hi, f.block_rows, sign, k_row, k_col, seed)
 
         for p, (rk, ri, rs, ck, ci, cs) in self._run(panels, task, "candidates", f.n):
             lo, hi = panels[p]
@@ -279,18 +281,40 @@ class ClusterPasses:
 # The tasks: pure functions of their arguments
 
 
-def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, block_rows, sign, k_row, k_col):
-    """Row and column heaps of the rows ``lo:hi``, folded block by block as one process folds them."""
+def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, block_rows, sign, k_row, k_col, seed=None):
+    """Row and column heaps of the rows ``lo:hi``, folded block by block as one process folds them.
+
+    ``seed``: None, or per column the worst key of a full heap of ``k_col``
+    entries of other rows (``inf``: none).  A cost above it cannot be among
+    the column's ``k_col`` best, so the panel's column heaps start full of
+    placeholders (row -1) keyed just above it, and only costs ``<= seed``
+    enter: the same column candidates, far fewer heap inserts and rescanned
+    chunks than heaps that start empty.  Placeholders left at the end are
+    dropped; the column heaps returned are unordered lists of entries.
+    """
     m = len(b_search)
     n_rows = hi - lo
     heaps = (np.empty(n_rows * k_row), np.empty(n_rows * k_row, np.int64), np.zeros(n_rows, np.int64),
              np.empty(m * k_col), np.zeros(m * k_col, np.int64), np.zeros(m, np.int64))
+    col_keys, col_idx, col_size = heaps[3].reshape(m, k_col), heaps[4].reshape(m, k_col), heaps[5]
+    if seed is not None:
+        seeded = np.isfinite(seed)
+        dtype = a_search.dtype.type  # the blocks' dtype: a cost c enters iff c < the root, i.e. c <= seed
+        col_keys[seeded] = np.nextafter(seed[seeded].astype(dtype), dtype(np.inf)).astype(np.float64)[:, None]
+        col_idx[seeded] = -1
+        col_size[seeded] = k_col
     for s in range(lo, hi, block_rows):
         e = min(s + block_rows, hi)
         block = extras.finish(a_search[s:e] @ b_search.T, slice(s, e), block_sign)
         bfptr, bfidx = _sub_csr(fptr, fidx, np.arange(s, e, dtype=np.int64))
         _fold_top_k(block, sign, s - lo, k_row, k_col, heaps, bfptr, bfidx)
         del block
+    if seed is not None:  # drop the placeholders: real entries first in every column
+        real = (np.arange(k_col)[None, :] < col_size[:, None]) & (col_idx >= 0)
+        order = np.argsort(~real, axis=1, kind="stable")
+        col_keys[:] = np.take_along_axis(col_keys, order, axis=1)
+        col_idx[:] = np.take_along_axis(col_idx, order, axis=1)
+        col_size[:] = real.sum(axis=1)
     heaps[4][:] += lo  # column heaps hold rows local to the panel
     return heaps
 

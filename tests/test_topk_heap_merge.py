@@ -15,6 +15,8 @@ from matching.features._blocks import square_blocks
 from matching.features._topk_kernel import fold_block
 from matching.features._topk_kernel import merge_heaps as merge_2d
 from matching.solvers._factors import _fold_top_k
+from matching.solvers._factors_dask import _top_k_panel
+from matching.solvers._factors_extras import make_extras
 from matching.solvers._factors_kernels import merge_heaps as merge_flat
 
 
@@ -82,3 +84,26 @@ def test_scorer_column_heaps_merge_exactly(seed, n, m, k, cells, levels):
     as_sets = lambda h: [set(h[1][j, :h[2][j]].tolist()) for j in range(m)]  # noqa: E731
     assert as_sets(whole) == _expected(-scores, kc)
     assert as_sets(merged) == as_sets(whole)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), m=st.integers(1, 30), k=st.integers(1, 5),
+       block=st.integers(1, 9), levels=st.integers(1, 4), panels=st.integers(2, 5))
+def test_cluster_panels_seeded_with_the_merged_heaps_keep_the_same_column_candidates(seed, n, m, k, block, levels,
+                                                                                     panels):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, levels, size=(n, m)).astype(np.float32)  # few levels: many exact ties
+    identity = np.eye(m, dtype=np.float32)  # a @ identity.T is exactly ``scores``
+    extras = make_extras(None, None, n, m)
+    no_forbidden = (np.zeros(n + 1, np.int64), np.zeros(0, np.int64))
+    k_row, k_col = min(k, m), min(k, n)
+    cuts = sorted(set(rng.integers(1, n, size=panels - 1).tolist()) | {0, n})
+    merged = _factor_heaps(0, m, k_row, k_col)
+    for lo, hi in reversed(list(zip(cuts[:-1], cuts[1:]))):  # panels finish in any order
+        keys, size = merged[3], merged[5]
+        heap_seed = np.where(size == k_col, keys[::k_col], np.inf) if size.any() else None
+        part = _top_k_panel(scores, identity, extras, 1.0, *no_forbidden, lo, hi, block, -1.0, k_row, k_col, heap_seed)
+        kept = np.arange(k_col)[None, :] < part[5][:, None]
+        assert (part[4].reshape(m, k_col)[kept] >= lo).all()  # no placeholder (row -1) survives
+        merge_flat(merged[3], merged[4], merged[5], k_col, part[3], part[4], part[5])
+    assert _columns(merged, m, k_col) == _expected(-scores.astype(np.float64), k_col)

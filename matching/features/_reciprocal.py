@@ -56,6 +56,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import FieldError, InvalidInput
 from ._outcomes import Outcomes
+from ._propensity import _lookup
 
 __all__ = ["ReciprocalModel", "DirectionModel", "LearnedPart", "next_round_scores"]
 
@@ -101,14 +102,6 @@ class DirectionModel:
             known = (decider < len(self.taste)) & (other < len(self.trait))
             taste[known] = np.einsum("...k,...k->...", self.taste[decider[known]], self.trait[other[known]])
         return profile, propensity, taste
-
-
-def _lookup(effects: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Effects by index; 0 (the prior mean) for participants never seen."""
-    out = np.zeros(index.shape, dtype=float)
-    known = index < len(effects)
-    out[known] = effects[index[known]]
-    return out
 
 
 def _fit_direction(

@@ -71,6 +71,17 @@ def _is_space(c, space):
 
 
 @njit(cache=True)
+def _next_word(codes, p, end, space):
+    """``(start, stop)`` of the next whitespace-separated word of ``codes[p:end]`` (empty at the end)."""
+    while p < end and _is_space(codes[p], space):
+        p += 1
+    start = p
+    while p < end and not _is_space(codes[p], space):
+        p += 1
+    return start, p
+
+
+@njit(cache=True)
 def _word_grams(length, min_n, max_n):
     """How many n-grams a word of ``length`` code points yields (scikit-learn's loop, counted)."""
     padded = length + 2
@@ -108,11 +119,7 @@ def _chunk_counts(codes, bounds, space, min_n, max_n):
         total = 0
         p, end = bounds[d], bounds[d + 1]
         while p < end:
-            while p < end and _is_space(codes[p], space):
-                p += 1
-            s = p
-            while p < end and not _is_space(codes[p], space):
-                p += 1
+            s, p = _next_word(codes, p, end, space)
             if p > s:
                 total += _word_grams(p - s, min_n, max_n)
         raw[d + 1] = raw[d] + total
@@ -121,11 +128,7 @@ def _chunk_counts(codes, bounds, space, min_n, max_n):
         at = raw[d]
         p, end = bounds[d], bounds[d + 1]
         while p < end:
-            while p < end and _is_space(codes[p], space):
-                p += 1
-            s = p
-            while p < end and not _is_space(codes[p], space):
-                p += 1
+            s, p = _next_word(codes, p, end, space)
             if p > s:
                 at = _emit_word(codes, s, p - s, min_n, max_n, keys, at)
     ptr = np.zeros(n_docs + 1, np.int64)

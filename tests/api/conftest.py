@@ -141,6 +141,36 @@ class Dataset:
         return self.left_ids + self.right_ids
 
 
+@pytest.fixture
+def make_store(database_url: str) -> Iterator[Callable[..., tuple[Any, Any, tuple[str, str]]]]:
+    """``make_store(organizer_name, **settings)``: sessions on a migrated database, the settings, and
+    ``(organizer id, event id)`` of one organizer's event of 4 SMEs × 2 startups (no app, no workers)."""
+    from api import service
+    from api.db import make_engine, make_sessionmaker, migrate
+    from api.settings import Settings
+    from api.testing import small_csv
+
+    engines = []
+
+    def make(organizer_name: str, **overrides: Any) -> tuple[Any, Any, tuple[str, str]]:
+        engine = make_engine(database_url)
+        engines.append(engine)
+        migrate(engine)
+        sessions = make_sessionmaker(engine)
+        settings = Settings(database_url=database_url, seed_demo=False, max_concurrent_jobs=10, **overrides)
+        with sessions() as session:
+            organizer, _ = service.create_organizer(session, organizer_name)
+            event = service.create_event(session, organizer.id, "e")
+            service.import_participants(session, settings, event, small_csv(), format="csv")
+            session.commit()
+            ids = (organizer.id, event.id)
+        return sessions, settings, ids
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
 @functools.cache
 def synthetic(preset: str, seed: int = 1, n_left: int = 12, n_right: int = 6) -> Dataset:
     """``datasets.synthetic.generate`` as the bytes a client would upload (cached per process)."""

@@ -5,29 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from api import service
 from api.db import make_engine, make_sessionmaker, migrate
 from api.jobs import JobRunner, submit_job
 from api.models import EventRow, JobRow, PairRow, ResultRow
 from api.settings import Settings
-from api.testing import small_csv
 
 
 @pytest.fixture
-def store(database_url):
+def store(make_store):
     """Sessions on a migrated database with one organizer and an event of 4 SMEs × 2 startups (no app, no workers)."""
-    engine = make_engine(database_url)
-    migrate(engine)
-    sessions = make_sessionmaker(engine)
-    settings = Settings(database_url=database_url, seed_demo=False, max_concurrent_jobs=10)
-    with sessions() as session:
-        organizer, _ = service.create_organizer(session, "Jobs")
-        event = service.create_event(session, organizer.id, "e")
-        service.import_participants(session, settings, event, small_csv(), format="csv")
-        session.commit()
-        ids = (organizer.id, event.id)
-    yield sessions, settings, ids
-    engine.dispose()
+    return make_store("Jobs")
 
 
 def _queue(sessions, settings, ids, spec=None) -> str:

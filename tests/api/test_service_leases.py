@@ -9,13 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from api import service
-from api.db import make_engine, make_sessionmaker, migrate
 from api.jobs import cancel_job, submit_job
 from api.models import EventRow, JobRow, ResultRow
 from api.runner import JobRunner
-from api.settings import Settings
-from api.testing import small_csv
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 
@@ -34,21 +30,9 @@ class FakeClock:
 
 
 @pytest.fixture
-def store(database_url):
+def store(make_store):
     """Sessions on a migrated database with one organizer and a 4 × 2 event; leases of 30 s, 3 attempts."""
-    engine = make_engine(database_url)
-    migrate(engine)
-    sessions = make_sessionmaker(engine)
-    settings = Settings(database_url=database_url, seed_demo=False, max_concurrent_jobs=10, job_lease_seconds=30,
-                        job_max_attempts=3)
-    with sessions() as session:
-        organizer, _ = service.create_organizer(session, "Leases")
-        event = service.create_event(session, organizer.id, "e")
-        service.import_participants(session, settings, event, small_csv(), format="csv")
-        session.commit()
-        ids = (organizer.id, event.id)
-    yield sessions, settings, ids
-    engine.dispose()
+    return make_store("Leases", job_lease_seconds=30, job_max_attempts=3)
 
 
 def _queue(sessions, settings, ids) -> str:

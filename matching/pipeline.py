@@ -192,14 +192,13 @@ def prepare_round(event: Event, round_index: int = 0, *, weights: Mapping[str, f
     impossible = FR.impossible_pairs(scorer, required)
     for (i, j), bad in zip(required, impossible):
         if bad:
-            reasons = "; ".join(explain(scorer, int(i), int(j), lang="en").impossible_reasons) or "a hard rule"
+            reasons = {lang: "; ".join(explain(scorer, int(i), int(j), lang=lang).impossible_reasons) or default
+                       for lang, default in (("en", "a hard rule"), ("ja", "ルール"))}
             raise Infeasible(
-                f"must pair ({left[i].id}, {right[j].id}) is impossible: {reasons}; drop the must pair or the rule",
+                f"must pair ({left[i].id}, {right[j].id}) is impossible: {reasons['en']}; drop the must pair or the rule",
                 culprits=(left[i].id, right[j].id),
                 code="infeasible.must_pair_impossible",
-                params={"left": left[i].id, "right": right[j].id,
-                        "reasons": {lang: "; ".join(explain(scorer, int(i), int(j), lang=lang).impossible_reasons) or default
-                                    for lang, default in (("en", "a hard rule"), ("ja", "ルール"))}},
+                params={"left": left[i].id, "right": right[j].id, "reasons": reasons},
             )
     left_cap, left_min = _capacities(left, rnd.left_capacity.min, rnd.left_capacity.max)
     right_cap, right_min = _capacities(right, rnd.right_capacity.min, rnd.right_capacity.max)

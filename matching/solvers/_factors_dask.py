@@ -47,7 +47,7 @@ import scipy.sparse as sp
 
 from .._cluster import connect
 from . import _factors_kernels as FK
-from ._factors import _Factors, _fold_top_k, _price_block, _sub_csr
+from ._factors import _Factors, _fold_top_k, _price_block, _Scratch, _sub_csr
 from ._factors_extras import Extras
 from ._result import MatchResult
 
@@ -303,9 +303,10 @@ def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, blo
         col_keys[seeded] = np.nextafter(seed[seeded].astype(dtype), dtype(np.inf)).astype(np.float64)[:, None]
         col_idx[seeded] = -1
         col_size[seeded] = k_col
+    scratch = _Scratch()
     for s in range(lo, hi, block_rows):
         e = min(s + block_rows, hi)
-        block = extras.finish(a_search[s:e] @ b_search.T, slice(s, e), block_sign)
+        block = extras.finish(scratch.product(a_search[s:e], b_search), slice(s, e), block_sign)
         bfptr, bfidx = _sub_csr(fptr, fidx, np.arange(s, e, dtype=np.int64))
         _fold_top_k(block, sign, s - lo, k_row, k_col, heaps, bfptr, bfidx)
         del block
@@ -322,11 +323,11 @@ def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, blo
 def _price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block_rows, contiguous, sign, u_rows, v,
                  tol, k, err, exact, bptr, bidx):
     """:func:`._factors._price_block` of every row block of ``rows`` (the panel's candidates ``bptr / bidx``)."""
-    out = []
+    out, scratch = [], _Scratch()
     for s in range(0, len(rows), block_rows):
         chunk = rows[s:s + block_rows]
         at = slice(int(chunk[0]), int(chunk[0]) + len(chunk)) if contiguous else chunk
-        block = extras.finish(a_src[at] @ b_src.T, at, block_sign)
+        block = extras.finish(scratch.product(a_src[at], b_src), at, block_sign)
         cfptr, cfidx = _sub_csr(fptr, fidx, chunk)
         cbptr, cbidx = _sub_csr(bptr, bidx, np.arange(s, s + len(chunk), dtype=np.int64))
         out.append(_price_block(block, chunk, a[chunk], b, extras, sign, u_rows[s:s + len(chunk)], v, tol, k, err,
@@ -337,9 +338,9 @@ def _price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block
 
 def _largest_panel(a_src, b_src, extras, block_sign, lo, hi, block_rows):
     """Largest finite |score| of the rows ``lo:hi``."""
-    top = 0.0
+    top, scratch = 0.0, _Scratch()
     for s in range(lo, hi, block_rows):
         at = slice(s, min(s + block_rows, hi))
-        block = extras.finish(a_src[at] @ b_src.T, at, block_sign)
+        block = extras.finish(scratch.product(a_src[at], b_src), at, block_sign)
         top = max(top, float(np.max(np.abs(block), where=np.isfinite(block), initial=0.0)))
     return top

@@ -39,10 +39,16 @@ JOB_KINDS = ("match", "plan", "replan")
 
 
 def job_public(row: JobRow) -> dict[str, Any]:
+    """The job as the API shows it, lease included: ``worker`` holds (or last held) it, until ``lease_expires_at``.
+
+    ``lease_expires_at`` is set only while the job runs (``null`` once it is queued again or has ended);
+    ``worker`` stays on a finished job, naming the worker that finished it.
+    """
     return {
         "id": row.id, "event_id": row.event_id, "kind": row.kind, "params": row.params, "state": row.state,
         "progress": round(float(row.progress), 4), "message": row.message, "error": row.error,
         "result_id": row.result_id, "attempts": row.attempts, "cancel_requested": bool(row.cancel_requested),
+        "worker": row.worker, "lease_expires_at": row.lease_expires_at,
         "created_at": row.created_at, "started_at": row.started_at, "finished_at": row.finished_at,
     }
 

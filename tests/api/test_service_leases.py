@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from api.jobs import cancel_job, submit_job
+from api.jobs import cancel_job, job_public, submit_job
 from api.models import EventRow, JobRow, ResultRow
 from api.runner import JobRunner
 
@@ -63,6 +63,8 @@ def test_only_an_expired_lease_is_taken_over_and_the_old_owner_then_writes_nothi
     assert second.claim() is None                        # live lease
     assert first.heartbeat() == {job_id}                 # renewed to t = 50 s
     assert _job(sessions, job_id).lease_expires_at == T0 + timedelta(seconds=50)
+    shown = job_public(_job(sessions, job_id))           # the API shows who holds the lease and until when
+    assert (shown["worker"], shown["lease_expires_at"]) == (lease.owner, T0 + timedelta(seconds=50))
     clock.advance(29)
     assert second.claim() is None                        # t = 49 s: still live thanks to the heartbeat
     clock.advance(1)
@@ -79,6 +81,8 @@ def test_only_an_expired_lease_is_taken_over_and_the_old_owner_then_writes_nothi
     second.execute(taken)
     row = _job(sessions, job_id)
     assert row.state == "succeeded" and row.attempts == 2 and row.lease_expires_at is None
+    shown = job_public(row)
+    assert (shown["worker"], shown["lease_expires_at"]) == (taken.owner, None)
     assert _results(sessions, job_id) == 1
 
 

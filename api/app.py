@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from .concurrency import DatabaseGate, request_slots
 from .db import make_engine, make_sessionmaker, migrate
 from .demo import ensure_demo
-from .health import require_current_schema
+from .health import probe_engine, require_current_schema
 from .health import router as health_router
 from .limits import BodySizeLimit
 from .problems import install_problem_handlers
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     ``settings.job_workers`` job worker threads (:class:`api.runner.JobRunner`)
     start when the app starts (``uvicorn``, or ``with TestClient(app)``) and
     stop when it stops; none with ``job_workers=0``.
-    ``app.state`` holds ``settings``, ``engine``, ``sessions``, ``runner`` and ``demo``.
+    ``app.state`` holds ``settings``, ``engine``, ``probe_engine`` (``/readyz``'s), ``sessions``, ``runner`` and ``demo``.
     """
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     sessions = make_sessionmaker(engine)
     demo = ensure_demo(sessions, settings) if settings.seed_demo else None
     runner = JobRunner(sessions, settings)
+    probe = probe_engine(engine, settings.readiness_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
             yield
         finally:
             runner.stop()
+            if probe is not engine:
+                probe.dispose()
 
     app = FastAPI(
         title="SME matching service",
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.probe_engine = probe
     app.state.sessions = sessions
     app.state.runner = runner
     app.state.demo = demo

@@ -5,6 +5,10 @@
 * ``/readyz`` answers 200 when the database is reachable and its migrations
   are at the revision this code needs, else 503 with the reason (a
   readiness probe: take the process out of rotation, do not restart it).
+  It checks on a fresh connection of its own (:func:`probe_engine`), given
+  up after ``readiness_timeout_seconds``: a database that hangs (a frozen
+  server, a dropped network) answers 503 in seconds instead of holding the
+  probe for psycopg's default of 130 s.
 * :func:`require_current_schema` is what a process that must not migrate
   (``matching worker``, ``matching serve --workers N`` or ``--no-jobs``)
   calls before it starts: a database whose migrations are behind is refused
@@ -18,11 +22,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from matching.errors import MatchingError
 
-__all__ = ["router", "head_revision", "schema_revision", "require_current_schema", "SchemaNotCurrent", "UPGRADE_COMMAND"]
+__all__ = ["router", "head_revision", "schema_revision", "require_current_schema", "probe_engine", "SchemaNotCurrent",
+           "UPGRADE_COMMAND"]
 
 #: The command that brings a database to the code's revision (named in every refusal).
 UPGRADE_COMMAND = "matching migrate"
@@ -94,6 +100,21 @@ def _knows(scripts, revision: str) -> bool:  # noqa: ANN001 - alembic.script.Scr
         return False
 
 
+def probe_engine(engine: Engine, timeout_seconds: int) -> Engine:
+    """The engine ``/readyz`` checks with: a new connection per probe that gives up after ``timeout_seconds``.
+
+    On PostgreSQL it shares no pooled connection with the requests (a probe
+    never waits behind them, nor finds a connection that died unseen) and
+    connects with libpq's ``connect_timeout`` (whole seconds, at least 2).
+    A SQLite file has no server that could hang: its engine is used as it is.
+    """
+    if timeout_seconds < 2:
+        raise ValueError(f"timeout_seconds must be at least 2 (libpq's least connect_timeout), got {timeout_seconds}")
+    if engine.url.get_backend_name() == "sqlite":
+        return engine
+    return create_engine(engine.url, poolclass=NullPool, connect_args={"connect_timeout": int(timeout_seconds)})
+
+
 router = APIRouter(tags=["service"])
 
 
@@ -106,17 +127,27 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses={503: {"description": "the database is unreachable or its migrations are not at head"}})
 def readyz(request: Request) -> Any:
     """Ready for traffic: the database answers and its migrations are at the revision this code needs."""
-    engine: Engine = request.app.state.engine
+    from alembic.migration import MigrationContext
+
+    engine: Engine = request.app.state.probe_engine
     head = head_revision()
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        current = schema_revision(engine)
+            current = MigrationContext.configure(connection).get_current_revision()
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database means not ready
         return JSONResponse({"ready": False, "database": "unreachable", "migration": None, "expected_migration": head,
-                             "detail": f"the database cannot be reached ({type(exc).__name__})"}, status_code=503)
+                             "detail": f"the database cannot be reached ({_reason(exc)})"},
+                            status_code=503)
     if current != head:
         return JSONResponse({"ready": False, "database": "reachable", "migration": current, "expected_migration": head,
                              "detail": f"the database is at migration {current!r}, this version needs {head!r}; "
                                        f"run `{UPGRADE_COMMAND}`"}, status_code=503)
     return {"ready": True, "database": "reachable", "migration": current, "expected_migration": head}
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's error and the first line of its message (psycopg's own, without SQLAlchemy's wrapping)."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).strip().splitlines() or [""])[0][:200]
+    return f"{type(original).__name__}: {first_line}" if first_line else type(original).__name__

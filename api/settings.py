@@ -33,6 +33,8 @@ class Settings(BaseModel):
     job_poll_seconds: float = Field(default=0.5, gt=0)
     job_max_attempts: int = Field(default=3, ge=1, description="runs of a job whose worker dies: the first and two take-overs")
     database_pool_size: int = Field(default=20, ge=4, description="database connections per process; requests beyond what they serve wait their turn")
+    readiness_timeout_seconds: int = Field(default=2, ge=2, le=60, description="GET /readyz gives up on a database that does "
+                                           "not answer within this many seconds (libpq's connect_timeout: 2 at least)")
     job_lease_seconds: float = Field(default=30.0, gt=0, description="a running job's lease; renewed every third of it")
     job_stage_delay: float = Field(default=0.0, ge=0, description="seconds to wait at each stage of a job (tests and demos of progress)")
     auth_failure_limit: int = Field(default=20, ge=1, description="failed token or link attempts one client address may make per window")

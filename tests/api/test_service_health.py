@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.db import alembic_config, make_engine, migrate
-from api.health import SchemaNotCurrent, head_revision
+from api.health import SchemaNotCurrent, head_revision, probe_engine
 from api.settings import Settings
 from api.worker import run_worker
 
@@ -135,3 +135,39 @@ def test_readyz_is_false_while_the_database_is_down(database_url):
             assert client.get("/readyz").status_code == 200
     finally:
         proxy.cut()
+
+
+def test_readyz_gives_up_on_a_database_that_hangs(tmp_path):
+    """A server that takes the connection and never answers (frozen, or its network dropped): 503 within the timeout.
+
+    Without a connect timeout psycopg would wait 130 s; the thread's join bound only keeps a regression from
+    hanging the suite.
+    """
+    from sqlalchemy import create_engine
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)                       # the kernel completes the handshake; nobody ever answers
+        port = silent.getsockname()[1]
+        app = create_app(_settings(f"sqlite:///{tmp_path}/matching.db"))
+        app.state.probe_engine = probe_engine(create_engine(f"postgresql+psycopg://matching:secret@127.0.0.1:{port}/matching"), 2)
+        with TestClient(app) as client:
+            answers = []
+            probe = threading.Thread(target=lambda: answers.append(client.get("/readyz")), daemon=True)
+            probe.start()
+            probe.join(60)
+            assert not probe.is_alive(), "/readyz was still waiting for the hanging database after 60 s"
+            assert client.get("/healthz").status_code == 200
+    down = answers[0]
+    assert down.status_code == 503, down.text
+    assert down.json()["database"] == "unreachable"
+    assert "ConnectionTimeout" in down.json()["detail"] and "timeout" in down.json()["detail"]
+
+
+def test_the_readiness_probe_uses_a_sqlite_file_as_it_is_and_refuses_a_timeout_under_two_seconds(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/matching.db")
+    assert probe_engine(engine, 2) is engine
+    with pytest.raises(ValueError, match="timeout_seconds must be at least 2"):
+        probe_engine(engine, 1)
+    with pytest.raises(ValueError, match="readiness_timeout_seconds"):
+        Settings(readiness_timeout_seconds=1)

@@ -6,9 +6,11 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
+from ._warmup import warm_up
 from .concurrency import DatabaseGate, request_slots
 from .db import make_engine, make_sessionmaker, migrate
 from .demo import ensure_demo
@@ -31,6 +33,9 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     With ``migrate_schema=False`` the database is not upgraded but checked:
     :class:`api.health.SchemaNotCurrent` when its migrations are not at head.
+    When the app starts (``uvicorn``, or ``with TestClient(app)``) it first
+    opens one database connection per request slot and imports what requests
+    would import lazily (:func:`api._warmup.warm_up`).
     ``settings.job_workers`` job worker threads (:class:`api.runner.JobRunner`)
     start when the app starts (``uvicorn``, or ``with TestClient(app)``) and
     stop when it stops; none with ``job_workers=0``.
@@ -47,8 +52,11 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     runner = JobRunner(sessions, settings)
     probe = probe_engine(engine, settings.readiness_timeout_seconds)
 
+    slots = request_slots(settings.database_pool_size, settings.job_workers)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(warm_up, engine, slots)
         runner.start()
         try:
             yield
@@ -71,7 +79,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
     app.state.demo = demo
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(DatabaseGate, limit=request_slots(settings.database_pool_size, settings.job_workers))
+    app.add_middleware(DatabaseGate, limit=slots)
     app.add_middleware(SecurityHeaders)  # outermost: also on the body-size limit's and the gate's answers
     app.include_router(api_router)
     app.include_router(health_router)

@@ -11,8 +11,8 @@ Three kinds of user, in the proportions of a fair's day:
   error).
 
 What to hit comes from ``MATCHING_BENCH_CONFIG`` (JSON written by
-:mod:`benchmarks.service`); every request's name, latency and status is
-written to ``MATCHING_BENCH_RAW`` at the end, so that the percentiles of all
+:mod:`benchmarks.service`); every request's name, latency, status and start
+time is written to ``MATCHING_BENCH_RAW`` at the end, so that the percentiles of all
 reads together are computed exactly.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ AUTH = {"Authorization": f"Bearer {CONFIG.get('token', '')}"}
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, response=None, exception=None, **_):  # noqa: ANN001
     status = int(getattr(response, "status_code", 0) or 0) if response is not None else 0
-    RAW.append((name, float(response_time), status))
+    RAW.append((name, float(response_time), status, round(time.time() - response_time / 1000.0, 4)))
 
 
 @events.quitting.add_listener

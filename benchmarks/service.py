@@ -1,6 +1,6 @@
 """Load test of the service as deployed: N API processes + a job worker on PostgreSQL, driven by locust.
 
-``.ci/run .venv/bin/python -m benchmarks.service [--processes 1 4] [--duration 30] [--users 60]``
+``.ci/run .venv/bin/python -m benchmarks.service [--processes 1 4] [--duration 30] [--users 60] [--warmup 5]``
 
 (``.ci/run`` starts a throw-away PostgreSQL and sets
 ``MATCHING_TEST_POSTGRES_URL``; or pass ``--database-url``.)  Needs the
@@ -13,7 +13,14 @@ participants, and a small second event that uploads and jobs go to.  For each
 count of API processes it starts ``matching serve --workers N --no-jobs``
 and one ``matching worker``, waits for ``/readyz``, runs locust headless
 (see :mod:`benchmarks._service_users` for the users and their mix) and
-stops them.
+stops them.  The users arrive evenly over the first ``--warmup`` seconds
+and the requests started then are not in the percentiles (they are
+reported apart, under ``warmup``; their 5xx are counted with the others):
+the figures are those of the service under a steady load for
+``--duration`` seconds.  (With all users arriving at once on fresh
+processes, as before, the first second's requests -- each process's first
+database connections and lazy imports, 60 users queued on them -- were the
+slowest 2-5 % of a 30 s run: its p99 measured the start, not the service.)
 
 Reported per run: requests per second, p50 / p95 / p99 latency of all reads
 together and of the writes, per request name, the count of 5xx answers and
@@ -202,20 +209,27 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(30)
 
 
-def summarize(raw: Sequence[Sequence[Any]], duration: float) -> dict[str, Any]:
-    """Requests per second, latency percentiles (ms) and error counts from ``(name, ms, status)`` records."""
-    def stats(rows: list[tuple[str, float, int]]) -> dict[str, Any]:
+def summarize(raw: Sequence[Sequence[Any]], duration: float, warmup: float = 0.0) -> dict[str, Any]:
+    """Requests per second, latency percentiles (ms) and error counts from ``(name, ms, status, start)`` records.
+
+    Requests started in the first ``warmup`` seconds (from the first
+    request's start) are left out of the figures and summarized under
+    ``warmup``; ``status_5xx`` counts them too.
+    """
+    def stats(rows: list[tuple[str, float, int]], seconds: float = duration) -> dict[str, Any]:
         times = np.array([r[1] for r in rows], dtype=float)
         if not len(times):
             return {"requests": 0}
         p50, p95, p99 = np.percentile(times, [50, 95, 99])
-        return {"requests": len(rows), "rps": round(len(rows) / duration, 1), "p50_ms": round(float(p50), 1),
+        return {"requests": len(rows), "rps": round(len(rows) / max(seconds, 1e-9), 1), "p50_ms": round(float(p50), 1),
                 "p95_ms": round(float(p95), 1), "p99_ms": round(float(p99), 1), "max_ms": round(float(times.max()), 1)}
 
-    rows = [(str(n), float(t), int(s)) for n, t, s in raw]
+    first = min((float(r[3]) for r in raw), default=0.0)
+    warming = [(str(r[0]), float(r[1]), int(r[2])) for r in raw if float(r[3]) < first + warmup]
+    rows = [(str(r[0]), float(r[1]), int(r[2])) for r in raw if float(r[3]) >= first + warmup]
     names = sorted({r[0] for r in rows})
     limited = sum(1 for n, _, s in rows if s == 429 and n == "write: submit job")
-    server_errors = sum(1 for _, _, s in rows if s >= 500)
+    server_errors = sum(1 for _, _, s in rows + warming if s >= 500)
     other_errors = sum(1 for n, _, s in rows if (s < 200 or 300 <= s < 500) and not (s == 429 and n == "write: submit job"))
     return {
         "all": stats(rows),
@@ -225,12 +239,13 @@ def summarize(raw: Sequence[Sequence[Any]], duration: float) -> dict[str, Any]:
         "status_5xx": server_errors,
         "other_errors": other_errors,
         "job_submissions_limited_429": limited,
+        "warmup": {"seconds": warmup, **stats(warming, warmup), "status_5xx": sum(1 for _, _, s in warming if s >= 500)},
     }
 
 
 def run_once(database_url: str, config: dict[str, Any], folder: Path, *, processes: int, users: int,
-             duration: int, worker_nice: int = 0) -> dict[str, Any]:
-    """Start N API processes and a worker, run locust for ``duration`` seconds, stop them; the figures."""
+             duration: int, warmup: int = 5, worker_nice: int = 0) -> dict[str, Any]:
+    """Start N API processes and a worker, run locust for ``warmup + duration`` seconds, stop them; the figures."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHING_")}
@@ -255,17 +270,18 @@ def run_once(database_url: str, config: dict[str, Any], folder: Path, *, process
         load_before = _loadavg()
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "_service_users.py"),
-                        "--headless", "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{duration}s",
+                        "--headless", "--users", str(users), "--spawn-rate", f"{users / max(warmup, 1):g}",
+                        "--run-time", f"{warmup + duration}s",
                         "--host", url, "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
                        cwd=ROOT, env=locust_env, check=False, stdout=subprocess.DEVNULL,
-                       stderr=open(folder / f"locust-{processes}.log", "wb"), timeout=duration + 120)  # noqa: SIM115
+                       stderr=open(folder / f"locust-{processes}.log", "wb"), timeout=warmup + duration + 120)  # noqa: SIM115
         elapsed = time.monotonic() - started
         cpu = _tree_cpu_seconds(api.pid) - cpu_before
-        figures = summarize(json.loads(raw.read_text()), float(duration))
+        figures = summarize(json.loads(raw.read_text()), float(duration), float(warmup))
     finally:
         _stop(api)
         _stop(worker)
-    return {"api_processes": processes, "users": users, "duration_s": duration, "elapsed_s": round(elapsed, 1),
+    return {"api_processes": processes, "users": users, "duration_s": duration, "warmup_s": warmup, "elapsed_s": round(elapsed, 1),
             "api_cpu_seconds": round(cpu, 1), "loadavg_before": load_before, "loadavg_after": _loadavg(), **figures}
 
 
@@ -277,11 +293,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 4], help="API process counts to run (default 1 4)")
     parser.add_argument("--duration", type=int, default=30, help="seconds of load per run (default 30)")
     parser.add_argument("--users", type=int, default=60, help="simulated users (default 60)")
+    parser.add_argument("--warmup", type=int, default=5, metavar="SECONDS",
+                        help="the users arrive over these first seconds, whose requests are reported apart, not in the "
+                             "percentiles (default 5; 0: all users at once, every request counted)")
     parser.add_argument("--left", type=int, default=200, help="exhibitors of the fair (default 200)")
     parser.add_argument("--right", type=int, default=400, help="buyers of the fair (default 400)")
     parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
                         help="run the job worker at nice N with one BLAS/numba thread, standing in for a separate "
-                             "job machine when everything shares one small machine (default 0: as is)")
+                             "job machine when everything shares one small machine (default 0: as is; no effect when the benchmark "
+                             "itself already runs under nice 19)")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench" / "service.json")
     args = parser.parse_args(argv)
     url = args.database_url or os.environ.get("MATCHING_BENCH_DATABASE_URL") or os.environ.get("MATCHING_TEST_POSTGRES_URL")
@@ -305,14 +325,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"in {time.perf_counter() - t0:.1f} s", flush=True)
             for processes in args.processes:
                 figures = run_once(scoped, config, folder, processes=processes, users=args.users, duration=args.duration,
-                                   worker_nice=args.worker_nice)
+                                   warmup=args.warmup, worker_nice=args.worker_nice)
                 runs.append(figures)
                 reads, writes = figures["reads"], figures["writes"]
-                print(f"{processes} API process(es), {args.users} users, {args.duration} s: {figures['all']['rps']} req/s; "
+                warm = figures["warmup"]
+                print(f"{processes} API process(es), {args.users} users, {args.duration} s after {args.warmup} s of warm-up: "
+                      f"{figures['all']['rps']} req/s; "
                       f"reads p50/p95/p99 {reads['p50_ms']}/{reads['p95_ms']}/{reads['p99_ms']} ms; writes "
                       f"p50/p95/p99 {writes.get('p50_ms')}/{writes.get('p95_ms')}/{writes.get('p99_ms')} ms; "
                       f"5xx {figures['status_5xx']}, other errors {figures['other_errors']}, job 429s "
-                      f"{figures['job_submissions_limited_429']}; API CPU {figures['api_cpu_seconds']} s; load average "
+                      f"{figures['job_submissions_limited_429']}; warm-up {warm['requests']} requests, p99 {warm.get('p99_ms')} ms; API CPU (warm-up included) {figures['api_cpu_seconds']} s; load average "
                       f"{figures['loadavg_before']} -> {figures['loadavg_after']}", flush=True)
     finally:
         if schema is not None:

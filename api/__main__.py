@@ -66,7 +66,7 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers == 1:
         from .app import create_app
 
-        app = create_app(settings, migrate_schema=all_in_one)
+        app = create_app(settings, migrate_schema=all_in_one, warm_up=True)
         _announce(url, settings, app.state.demo, args)
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
         return 0

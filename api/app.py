@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from ._warmup import warm_up
+from ._warmup import warm_up as warm_up_process
 from .concurrency import DatabaseGate, request_slots
 from .db import make_engine, make_sessionmaker, migrate
 from .demo import ensure_demo
@@ -28,14 +28,15 @@ __all__ = ["create_app"]
 log = logging.getLogger("api")
 
 
-def create_app(settings: Settings | None = None, *, migrate_schema: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrate_schema: bool = True, warm_up: bool = False) -> FastAPI:
     """Build the service: migrate the database, seed the demo when empty, wire routes and workers.
 
     With ``migrate_schema=False`` the database is not upgraded but checked:
     :class:`api.health.SchemaNotCurrent` when its migrations are not at head.
-    When the app starts (``uvicorn``, or ``with TestClient(app)``) it first
-    opens one database connection per request slot and imports what requests
-    would import lazily (:func:`api._warmup.warm_up`).
+    With ``warm_up=True`` (``matching serve``: a process about to take
+    traffic) the app, when it starts, first opens one database connection
+    per request slot and imports what requests would import lazily
+    (:func:`api._warmup.warm_up`).
     ``settings.job_workers`` job worker threads (:class:`api.runner.JobRunner`)
     start when the app starts (``uvicorn``, or ``with TestClient(app)``) and
     stop when it stops; none with ``job_workers=0``.
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await anyio.to_thread.run_sync(warm_up, engine, slots)
+        if warm_up:
+            await anyio.to_thread.run_sync(warm_up_process, engine, slots)
         runner.start()
         try:
             yield

@@ -5,23 +5,46 @@ from __future__ import annotations
 import logging
 import socket
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from api._warmup import warm_up
 from api.app import create_app
 from api.concurrency import request_slots
+from api.db import make_engine, migrate
+from api.deploy import app_from_env
 from api.settings import Settings
 
 
-def test_a_started_app_holds_one_open_connection_per_request_slot(database_url):
-    settings = Settings(database_url=database_url, seed_demo=False, job_workers=0, database_pool_size=8)
-    app = create_app(settings)
+def _opened(app) -> int:  # noqa: ANN001 - a FastAPI app
     pool = app.state.engine.pool
-    before = pool.checkedin()
-    with TestClient(app) as client:
-        assert pool.checkedin() >= request_slots(8, 0) == 7 > before
+    return pool.checkedin() + pool.checkedout()
+
+
+def test_a_served_app_holds_one_open_connection_per_request_slot_and_a_plain_one_opens_them_on_demand(database_url):
+    settings = Settings(database_url=database_url, seed_demo=False, job_workers=0, database_pool_size=8)
+    served = create_app(settings, warm_up=True)
+    with TestClient(served) as client:
+        assert _opened(served) >= request_slots(8, 0) == 7
         assert client.get("/healthz").status_code == 200
+    plain = create_app(settings)                      # tests and embedded uses: no warm-up
+    with TestClient(plain) as client:
+        assert client.get("/healthz").status_code == 200
+        assert _opened(plain) < 7
+
+
+def test_each_process_of_serve_workers_warms_up(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite:///{tmp_path / 'matching.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    for name, value in {"MATCHING_DATABASE_URL": url, "MATCHING_SEED_DEMO": "false", "MATCHING_JOB_WORKERS": "0",
+                        "MATCHING_DATABASE_POOL_SIZE": "6"}.items():
+        monkeypatch.setenv(name, value)
+    app = app_from_env()
+    with TestClient(app):
+        assert _opened(app) >= request_slots(6, 0) == 5
 
 
 def test_warm_up_logs_a_database_it_cannot_reach_and_carries_on(caplog):

@@ -35,8 +35,8 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True,
     :class:`api.health.SchemaNotCurrent` when its migrations are not at head.
     With ``warm_up=True`` (``matching serve``: a process about to take
     traffic) the app, when it starts, first opens one database connection
-    per request slot and imports what requests would import lazily
-    (:func:`api._warmup.warm_up`).
+    per request slot, imports what requests would import lazily and freezes
+    its start-up heap out of the garbage collector (:func:`api._warmup.warm_up`).
     ``settings.job_workers`` job worker threads (:class:`api.runner.JobRunner`)
     start when the app starts (``uvicorn``, or ``with TestClient(app)``) and
     stop when it stops; none with ``job_workers=0``.

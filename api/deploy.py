@@ -19,6 +19,6 @@ __all__ = ["app_from_env"]
 def app_from_env() -> FastAPI:
     """The service from ``MATCHING_*`` settings, on a database that must already be migrated (never upgraded here).
 
-    Each process warms up (database connections, lazy imports) before it takes its first request.
+    Each process warms up (database connections, lazy imports, a frozen heap) before it takes its first request.
     """
     return create_app(Settings.from_env(), migrate_schema=False, warm_up=True)

@@ -137,7 +137,7 @@ def readyz(request: Request) -> Any:
             current = MigrationContext.configure(connection).get_current_revision()
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database means not ready
         return JSONResponse({"ready": False, "database": "unreachable", "migration": None, "expected_migration": head,
-                             "detail": f"the database cannot be reached ({_reason(exc)})"},
+                             "detail": _unreachable(exc, request.app.state.settings.readiness_timeout_seconds)},
                             status_code=503)
     if current != head:
         return JSONResponse({"ready": False, "database": "reachable", "migration": current, "expected_migration": head,
@@ -146,8 +146,9 @@ def readyz(request: Request) -> Any:
     return {"ready": True, "database": "reachable", "migration": current, "expected_migration": head}
 
 
-def _reason(exc: BaseException) -> str:
-    """The driver's error and the first line of its message (psycopg's own, without SQLAlchemy's wrapping)."""
-    original = getattr(exc, "orig", None) or exc
-    first_line = (str(original).strip().splitlines() or [""])[0][:200]
-    return f"{type(original).__name__}: {first_line}" if first_line else type(original).__name__
+def _unreachable(exc: BaseException, timeout_seconds: int) -> str:
+    """Why the database cannot be reached, by the driver's error class only (its message names hosts and ports)."""
+    name = type(getattr(exc, "orig", None) or exc).__name__
+    if "Timeout" in name:
+        return f"the database did not answer within {timeout_seconds} s ({name})"
+    return f"the database cannot be reached ({name})"

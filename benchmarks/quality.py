@@ -62,6 +62,10 @@ Round 1 is planned from the profile scores, rounds 2.. by each planner of
 Before round ``r`` every predictor (profile score, propensity model,
 reciprocal model) is fitted on rounds ``1..r-1`` only and scores round
 ``r``'s meetings; its ROC-AUC on their real answers is reported per round.
+The reciprocal model reads the profile score and the scorer's components
+(``multi_round.features = "components"``, the default; ``"score"``: the
+score alone); the arm planned from the profile also measures it on the
+score alone (``reciprocal-score``) and a ``component-oracle`` ceiling.
 :func:`round_targets` compares the reciprocal model with the issue's
 targets (AUC gain ≥ 0.10; half the profile → oracle gap closed).
 """

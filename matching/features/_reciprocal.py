@@ -269,8 +269,10 @@ class ReciprocalModel(BaseEstimator):
         profile score (:func:`~matching.features.profile_features`).  Many
         components and few meetings overfit: the strongest value keeps the
         model close to the first feature (the score) alone.  A sequence is
-        cross-validated per direction, jointly with the other strengths;
-        unused with a single pair feature.
+        cross-validated per direction: first with each ``prior_strength``
+        and no latent factors (cheap fits), then ``prior_strength`` and
+        ``factor_strength`` as without it, given the ridge chosen.  Unused
+        with a single pair feature.
     cv : int, default=3
         Folds (over meetings, shuffled with ``random_state``) of the
         cross-validation; used when a strength is a sequence and there are
@@ -295,7 +297,8 @@ class ReciprocalModel(BaseEstimator):
     cv_results_ : dict
         Per direction, the mean held-out log-loss of every
         ``"prior_strength/factor_strength"`` tried (with more than one pair
-        feature: ``"prior_strength/factor_strength/feature_strength"``).
+        feature: ``"prior_strength/factor_strength/feature_strength"``, the
+        points of both stages).
     n_meetings_ : int
 
     Examples
@@ -400,18 +403,27 @@ class ReciprocalModel(BaseEstimator):
         self.cv_results_ = {}
         fitted = {}
         # the ridge on the features after the first matters only when there are some
-        fss = fss if x.shape[1] > 1 else fss[:1]
+        with_features = x.shape[1] > 1 and len(fss) > 1
         for side, (y, decider, other, n_dec, n_oth) in directions.items():
-            grid = [(lam, mu, fs) for lam in lams for mu in mus for fs in fss]
-            if len(grid) > 1 and k >= 4 * self.cv:
-                losses = self._cross_validate(y, z, decider, other, n_dec, n_oth, grid)
-                self.cv_results_[side] = {_grid_key(point, len(fss) > 1): loss for point, loss in zip(grid, losses)}
-                # the lowest held-out loss; a tie (within 1e-6) goes to the simpler model:
-                # no factors, then more shrinkage of the participants, then of the feature weights
-                lam, mu, fs = min(zip(grid, losses), key=lambda c: (round(c[1], 6), -c[0][1], -c[0][0], -c[0][2]))[0]
+            grid = [(lam, mu, fss[0]) for lam in lams for mu in mus]
+            self.cv_results_[side] = {}
+            if (len(grid) > 1 or with_features) and k >= 4 * self.cv:
+                tried: dict[tuple[float, float, float], float] = {}
+
+                def best(points: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+                    new = [point for point in points if point not in tried]
+                    tried.update(zip(new, self._cross_validate(y, z, decider, other, n_dec, n_oth, new)))
+                    # the lowest held-out loss; a tie (within 1e-6) goes to the simpler model:
+                    # no factors, then more shrinkage of the participants, then of the feature weights
+                    return min(points, key=lambda c: (round(tried[c], 6), -c[1], -c[0], -c[2]))
+
+                if with_features:  # the features' ridge first, without factors (whose fits are the costly ones)
+                    chosen = best([(lam, np.inf, fs) for lam in lams for fs in fss])[2]
+                    grid = [(lam, mu, chosen) for lam, mu, _ in grid]
+                lam, mu, fs = best(grid)
+                self.cv_results_[side] = {_grid_key(point, with_features): loss for point, loss in tried.items()}
             else:
                 lam, mu, fs = grid[0]
-                self.cv_results_[side] = {}
             fitted[side] = _fit_direction(y, z, decider, other, n_dec, n_oth, rank=int(self.rank), prior_strength=lam,
                                           factor_strength=mu, feature_strength=fs, max_iter=self.max_iter, seed=self.random_state)
         self.left_model_, self.right_model_ = fitted["left"], fitted["right"]

@@ -166,3 +166,12 @@ def test_next_round_reads_the_components_and_falls_back_to_the_score(monkeypatch
     assert next_round.match_next_round(event, 1, history).features == "score"
     with pytest.raises(InvalidInput, match="features"):
         next_round.match_next_round(event, 1, history, features="tags")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from matching.features import _pair_features, _reciprocal
+
+    for module in (_pair_features, _reciprocal):
+        assert doctest.testmod(module, raise_on_error=False).failed == 0, module.__name__

@@ -403,7 +403,8 @@ class ReciprocalModel(BaseEstimator):
         self.cv_results_ = {}
         fitted = {}
         # the ridge on the features after the first matters only when there are some
-        with_features = x.shape[1] > 1 and len(fss) > 1
+        many = x.shape[1] > 1  # features after the score: their ridge is a third strength
+        with_features = many and len(fss) > 1
         for side, (y, decider, other, n_dec, n_oth) in directions.items():
             grid = [(lam, mu, fss[0]) for lam in lams for mu in mus]
             self.cv_results_[side] = {}
@@ -421,7 +422,7 @@ class ReciprocalModel(BaseEstimator):
                     chosen = best([(lam, np.inf, fs) for lam in lams for fs in fss])[2]
                     grid = [(lam, mu, chosen) for lam, mu, _ in grid]
                 lam, mu, fs = best(grid)
-                self.cv_results_[side] = {_grid_key(point, with_features): loss for point, loss in tried.items()}
+                self.cv_results_[side] = {_grid_key(point, many): loss for point, loss in tried.items()}
             else:
                 lam, mu, fs = grid[0]
             fitted[side] = _fit_direction(y, z, decider, other, n_dec, n_oth, rank=int(self.rank), prior_strength=lam,

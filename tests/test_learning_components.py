@@ -175,3 +175,37 @@ def test_docstring_examples_run():
 
     for module in (_pair_features, _reciprocal):
         assert doctest.testmod(module, raise_on_error=False).failed == 0, module.__name__
+
+
+class _FlippingTruth:
+    """Answers drawn from fixed probabilities; every answer of ``flip_round`` is inverted."""
+
+    def __init__(self, p_left, p_right, flip_round=None):
+        self.p_left, self.p_right, self.flip_round = p_left, p_right, flip_round
+
+    def simulate_outcomes(self, pairs, *, round):
+        from types import SimpleNamespace
+
+        li, rj = pairs
+        draw = np.random.default_rng([round, 11]).uniform(size=(2,) + self.p_left.shape)
+        left, right = draw[0][li, rj] < self.p_left[li, rj], draw[1][li, rj] < self.p_right[li, rj]
+        if round == self.flip_round:
+            left, right = ~left, ~right
+        return SimpleNamespace(left_yes=left, right_yes=right, p_left=self.p_left[li, rj], p_right=self.p_right[li, rj])
+
+
+def test_no_look_ahead_with_components():
+    """Flipping round 2's answers changes nothing up to round 2's predictions, and shows in round 3's."""
+    rng = np.random.default_rng(5)
+    components = rng.uniform(size=(15, 15, 3))
+    block = np.concatenate([components[..., :1] + 0.1 * components[..., 1:2], components], axis=2)
+    p = expit(3 * (components[..., 2] - 0.5))
+    kwargs = dict(planner="reciprocal", rounds=4, left_capacity=2, right_capacity=2, pair_features=block,
+                  reciprocal=ReciprocalModel(rank=0, prior_strength=1.0, factor_strength=np.inf, feature_strength=(1.0, 100.0)))
+    plain = play_programme(block[..., 0], np.zeros((15, 15), bool), _FlippingTruth(p, p), **kwargs)
+    flipped = play_programme(block[..., 0], np.zeros((15, 15), bool), _FlippingTruth(p, p, flip_round=2), **kwargs)
+    for r in (1, 2):
+        np.testing.assert_array_equal(plain.rounds[r].pairs, flipped.rounds[r].pairs)
+        np.testing.assert_array_equal(plain.rounds[r].predictions["reciprocal"], flipped.rounds[r].predictions["reciprocal"])
+    assert not np.array_equal(plain.rounds[3].predictions["reciprocal"], flipped.rounds[3].predictions["reciprocal"]) \
+        or not np.array_equal(plain.rounds[3].pairs, flipped.rounds[3].pairs)

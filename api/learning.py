@@ -3,7 +3,9 @@
 ``{"kind": "match", "round": r, "learning": true, "learning_weight"?: w}``
 fits :class:`matching.features.ReciprocalModel` on the feedback of rounds
 ``0..r-1`` (participants matched by id; the feedback of round ``r`` itself
-is never used) and plans round ``r`` on the expected mutual yeses (``w`` = 1,
+is never used), reading every pair's profile score and the scorer's
+components (the score alone for a round too large for the block, see
+:func:`matching.next_round.match_next_round`), and plans round ``r`` on the expected mutual yeses (``w`` = 1,
 the default) or on ``w · P(mutual yes) + (1 − w) · profile score``, under the
 round's capacities and rules, never proposing a pair that has feedback from
 an earlier round (pins excepted).  Each pair keeps its profile score and

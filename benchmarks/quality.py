@@ -62,6 +62,10 @@ Round 1 is planned from the profile scores, rounds 2.. by each planner of
 Before round ``r`` every predictor (profile score, propensity model,
 reciprocal model) is fitted on rounds ``1..r-1`` only and scores round
 ``r``'s meetings; its ROC-AUC on their real answers is reported per round.
+The reciprocal model reads the profile score and the scorer's components
+(``multi_round.features = "components"``, the default; ``"score"``: the
+score alone); the arm planned from the profile also measures it on the
+score alone (``reciprocal-score``) and a ``component-oracle`` ceiling.
 :func:`round_targets` compares the reciprocal model with the issue's
 targets (AUC gain ≥ 0.10; half the profile → oracle gap closed).
 """
@@ -230,6 +234,9 @@ def load_config(path: Path = DEFAULT_CONFIG, *, quick: bool = False) -> tuple[di
     rounds.setdefault("presets", [])
     rounds.setdefault("seeds", run["seeds"])
     rounds.setdefault("rounds", 4)
+    rounds.setdefault("features", "components")
+    if rounds["features"] not in ROUND_FEATURES:
+        raise _config_error("multi_round.features", f"expected one of {list(ROUND_FEATURES)}, got {rounds['features']!r}")
     for name in rounds["presets"]:
         if name not in PRESETS:
             raise _config_error("multi_round.presets", f"unknown preset {name!r}; expected one of {list(PRESETS)}")
@@ -294,9 +301,14 @@ def run_instance(preset: str, seed: int, sizes: Mapping[str, int], run: Mapping[
 #: and three diagnostic ceilings that read the planted truth (:func:`_diagnostics`).
 ROUND_PLANNERS: tuple[str, ...] = ("profile", "propensity", "reciprocal", "known-propensities", "observable-oracle",
                                    "learnable-oracle", "oracle")
-#: Predictors whose AUC is measured: the library's (:data:`matching.features.PREDICTORS`) and the diagnostic ceilings.
-ROUND_PREDICTORS: tuple[str, ...] = ("profile", "propensity", "reciprocal", "known-propensities", "observable-oracle",
-                                     "learnable-oracle")
+#: Predictors whose AUC is measured: the library's (:data:`matching.features.PREDICTORS`), the reciprocal
+#: model fitted on the profile score alone (``reciprocal-score``, when the ``reciprocal`` arm reads the
+#: scorer's components) and the diagnostic ceilings (``component-oracle``: AUC only, no arm).
+ROUND_PREDICTORS: tuple[str, ...] = ("profile", "propensity", "reciprocal", "reciprocal-score", "known-propensities",
+                                     "component-oracle", "observable-oracle", "learnable-oracle")
+#: What the reciprocal model reads of a pair (``multi_round.features``): the profile score and the
+#: scorer's components (:func:`matching.features.profile_features`), or the score alone.
+ROUND_FEATURES: tuple[str, ...] = ("components", "score")
 #: The issue's targets: later-round AUC gain of the reciprocal model over the profile score,
 #: and the share of the profile → oracle gap in realized mutual-yes rate its plans close.
 TARGET_AUC_GAIN = 0.10
@@ -317,7 +329,7 @@ def _offset_logit(y: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[flo
     return float(a), float(b)
 
 
-def _diagnostics(truth: Any, scores: np.ndarray) -> dict[str, Callable[[Any, int], np.ndarray]]:
+def _diagnostics(truth: Any, scores: np.ndarray, block: np.ndarray) -> dict[str, Callable[[Any, int], np.ndarray]]:
     """Ceilings that read the planted truth (never a learner's input), as ``predict(history, r)``.
 
     ``known-propensities``: every participant's true selectivity and
@@ -355,24 +367,50 @@ def _diagnostics(truth: Any, scores: np.ndarray) -> dict[str, Callable[[Any, int
     def chance(compat: np.ndarray) -> np.ndarray:
         return expit(a * compat + sel_l[:, None] + att_r[None, :]) * expit(a * compat + sel_r[None, :] + att_l[:, None])
 
+    design = np.column_stack([np.ones(n * m), block.reshape(n * m, -1)])
+    weights = np.linalg.lstsq(design, observable.ravel(), rcond=None)[0]
+    read = chance((design @ weights).reshape(n, m))
     learnable, seen = chance(observable + np.sqrt(rho) * hidden), chance(observable)
-    return {"known-propensities": known_propensities, "observable-oracle": lambda history, r: seen,
-            "learnable-oracle": lambda history, r: learnable}
+    return {"known-propensities": known_propensities, "component-oracle": lambda history, r: read,
+            "observable-oracle": lambda history, r: seen, "learnable-oracle": lambda history, r: learnable}
 
 
-def multi_round(preset: str, seed: int, sizes: Mapping[str, int], rounds: int, noise: float) -> list[dict[str, Any]]:
-    """One row per planner: mutual-yes rates per round, and each predictor's AUC on each of its rounds 2.."""
-    from matching.features import ReciprocalModel, play_programme
+def multi_round(preset: str, seed: int, sizes: Mapping[str, int], rounds: int, noise: float,
+                features: str = "components") -> list[dict[str, Any]]:
+    """One row per planner: mutual-yes rates per round, and each predictor's AUC on each of its rounds 2..
 
+    ``features``: what the reciprocal model reads of a pair (:data:`ROUND_FEATURES`).  With
+    ``"components"`` the arm planned from the profile also measures ``reciprocal-score``, the
+    same model on the score alone.
+    """
+    from sklearn.base import clone
+
+    from matching.features import ReciprocalModel, play_programme, profile_features
+
+    if features not in ROUND_FEATURES:
+        raise ValueError(f"multi_round: features must be one of {list(ROUND_FEATURES)}, got {features!r}")
     data, problem = _instance(preset, seed, sizes, noise)
-    diagnostics = _diagnostics(data.truth, problem.scores)
+    block = profile_features(problem.scorer, problem.scores)
+    diagnostics = _diagnostics(data.truth, problem.scores, block)
+    template = ReciprocalModel(random_state=seed)
+    n_left, n_right = problem.scores.shape
+
+    def score_only(history: Any, r: int) -> np.ndarray:
+        model = clone(template).fit(history, problem.scores[history.left_idx, history.right_idx], n_left=n_left, n_right=n_right)
+        return model.expected_mutual_yes_matrix(problem.scores)
+
     out = []
     for planner in ROUND_PLANNERS:
+        extra = dict(diagnostics)
+        if planner == "profile" and features == "components":
+            extra["reciprocal-score"] = score_only
         run = play_programme(problem.scores, problem.forbidden, data.truth, planner=planner, rounds=rounds,
                              left_capacity=problem.left_capacity, right_capacity=problem.right_capacity,
-                             reciprocal=ReciprocalModel(random_state=seed), extra_predictors=diagnostics)
+                             pair_features=block if features == "components" else None,
+                             reciprocal=template, extra_predictors=extra)
         row: dict[str, Any] = {"preset": preset, "seed": seed, "n_left": data.n_left, "n_right": data.n_right,
-                               "planner": planner, "rounds": len(run.rounds), "meetings": sum(r.meetings for r in run.rounds)}
+                               "planner": planner, "features": features, "rounds": len(run.rounds),
+                               "meetings": sum(r.meetings for r in run.rounds)}
         for r in run.rounds:
             row[f"round{r.round + 1}.mutual_yes_rate"] = r.mutual_yes_rate
             row[f"round{r.round + 1}.expected_rate"] = r.expected_rate
@@ -381,8 +419,9 @@ def multi_round(preset: str, seed: int, sizes: Mapping[str, int], rounds: int, n
                     row[f"round{r.round + 1}.auc.{name}"] = r.auc[name]
         row["later_mutual_yes_rate"] = run.later("mutual_yes_rate")
         row["later_expected_rate"] = run.later("expected_rate")
-        for name in ROUND_PREDICTORS:
-            row[f"later_auc.{name}"] = run.later_auc(name)
+        for name in ROUND_PREDICTORS:  # None where not measured (reciprocal-score outside the profile arm)
+            value = run.later_auc(name)
+            row[f"later_auc.{name}"] = value if np.isfinite(value) else None
         out.append(row)
     return out
 
@@ -408,6 +447,8 @@ def round_targets(round_rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str
         figures: dict[str, Any] = {"seeds": sorted({r["seed"] for r in mine}), **{f"auc.{k}": v for k, v in auc.items()}}
         gain = None if auc["reciprocal"] is None or auc["profile"] is None else auc["reciprocal"] - auc["profile"]
         figures["auc_gain"] = gain
+        figures["auc_gain.score_only"] = None if auc["reciprocal-score"] is None or auc["profile"] is None else \
+            auc["reciprocal-score"] - auc["profile"]
         for key, name in (("later_mutual_yes_rate", "realized"), ("later_expected_rate", "expected")):
             rates = {planner: mean(planner, key) for planner in ROUND_PLANNERS}
             figures.update({f"{name}.{planner}": v for planner, v in rates.items()})
@@ -527,14 +568,18 @@ def _markdown(config: Mapping[str, Any], digest: str, rows, round_rows, checks, 
         lines += ["## Multi-round programmes", "",
                   f"Means over seeds {config['multi_round']['seeds']}. Round 1 is planned from the profile scores; rounds 2.. "
                   "from each planner: *profile* (no learning), *propensity* (selectivity and attractiveness, shrunk), "
-                  "*reciprocal* (profile, propensities and latent tastes, two directions, cross-validated priors), "
+                  f"*reciprocal* (profile, propensities and latent tastes, two directions, cross-validated priors; it reads "
+                  f"{'the profile score and the scorer components' if config['multi_round']['features'] == 'components' else 'the profile score alone'}), "
                   "*oracle* (the truth's own probabilities of the round: the ceiling). Three diagnostic ceilings read the "
                   "planted truth: *known-propensities* (every participant's true selectivity and attractiveness, with the "
                   "profile score: what a perfect propensity learner reaches), *observable-oracle* (true propensities and the "
                   "planted observable compatibility, without the hidden per-participant tastes: the best a learner reaches "
                   "that cannot learn each participant's hidden tastes) and *learnable-oracle* (the truth without the "
                   "pair's own noise and the round's meeting noise, which no history can teach). Every model is fitted on the "
-                  "answers of earlier rounds only.", "",
+                  "answers of earlier rounds only. The AUC table adds *reciprocal-score* (the reciprocal model on the profile "
+                  "score alone, when the planner reads the components) and *component-oracle* (true propensities and the best "
+                  "linear reading of the planted observable compatibility from the score and the scorer's components, least "
+                  "squares over every pair: what weighing the components perfectly could reach).", "",
                   "Realized mutual-yes rate per round (in brackets the true expected rate):", "",
                   "| preset | planner | " + " | ".join(f"round {r}" for r in range(1, n_rounds + 1)) + " | rounds 2.. |",
                   "|---|---|" + "---:|" * (n_rounds + 1)]
@@ -556,11 +601,12 @@ def _markdown(config: Mapping[str, Any], digest: str, rows, round_rows, checks, 
                 lines.append(f"| {preset} | {name} | " + " | ".join(cells) + f" | {_cell(_mean([g.get(f'later_auc.{name}') for g in group]))} |")
         lines += ["", f"Targets: reciprocal AUC ≥ profile AUC + {TARGET_AUC_GAIN}; reciprocal plans close ≥ "
                   f"{TARGET_GAP_CLOSED:.0%} of the profile → oracle gap in realized mutual-yes rate (rounds 2.., means over seeds).", "",
-                  "| preset | AUC gain | met | gap closed (realized) | gap closed (expected) | met | "
+                  "| preset | AUC gain | met | AUC gain on the score alone | gap closed (realized) | gap closed (expected) | met | "
                   "gap to learnable-oracle closed (realized) | (expected) | gap observable-oracle closes (realized) |",
-                  "|---|---:|---|---:|---:|---|---:|---:|---:|"]
+                  "|---|---:|---|---:|---:|---:|---|---:|---:|---:|"]
         for preset, t in round_targets(round_rows).items():
             lines.append(f"| {preset} | {_cell(t['auc_gain'])} | {'yes' if t['auc_target_met'] else 'no'} | "
+                         f"{_cell(t['auc_gain.score_only'])} | "
                          f"{_cell(t['gap_closed.realized'])} | {_cell(t['gap_closed.expected'])} | {'yes' if t['gap_target_met'] else 'no'} | "
                          f"{_cell(t['gap_closed_learnable.realized'])} | {_cell(t['gap_closed_learnable.expected'])} | "
                          f"{_cell(t['gap_closed_observable_oracle.realized'])} |")
@@ -644,14 +690,15 @@ def run_benchmark(config: Mapping[str, Any], digest: str, out: Path, *, config_p
     for preset in spec["presets"]:
         for seed in spec["seeds"]:
             t0 = time.perf_counter()
-            arms = multi_round(preset, seed, config["presets"].get(preset, {}), spec["rounds"], run["noise"])
+            arms = multi_round(preset, seed, config["presets"].get(preset, {}), spec["rounds"], run["noise"], spec["features"])
             round_rows += arms
             times.append({"preset": preset, "seed": seed, "method": "multi-round", "n_left": arms[0]["n_left"],
                           "n_right": arms[0]["n_right"], "seconds": round(time.perf_counter() - t0, 4)})
             by = {r["planner"]: r for r in arms}
             log(f"multi-round {preset:16s} seed {seed}: rounds 2.. mutual-yes rate " +
                 ", ".join(f"{p} {by[p]['later_mutual_yes_rate']:.3f}" for p in ROUND_PLANNERS) +
-                "; AUC " + ", ".join(f"{p} {by['profile'][f'later_auc.{p}']:.3f}" for p in ROUND_PREDICTORS))
+                "; AUC " + ", ".join(f"{p} {by['profile'][f'later_auc.{p}']:.3f}" for p in ROUND_PREDICTORS
+                                     if by['profile'][f'later_auc.{p}'] is not None))
     checks = check_rows(rows)
     libs = versions()
     out.mkdir(parents=True, exist_ok=True)

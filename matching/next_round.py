@@ -6,7 +6,9 @@ side want to continue).  :func:`match_next_round` fits a
 *before* the one being matched, and plans that round to maximize the
 expected number of mutual yeses (or a mix with the profile score,
 ``learning_weight``) under the round's capacities and hard rules, never
-proposing a pair that met before (pins excepted).  :func:`next_round_rows`
+proposing a pair that met before (pins excepted).  The model reads each
+pair's profile score and the scorer's components (``features``), so that
+it can re-weigh the components by what the answers showed.  :func:`next_round_rows`
 gives the pairs as :func:`matching.pipeline.match_rows` does, each with a
 ``learned`` part: the chance of a mutual yes from the profile alone and
 with the history, and the reasons in Japanese and English.
@@ -27,7 +29,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .errors import FieldError, Infeasible, InvalidInput
-from .features import Outcomes, ReciprocalModel, explain_learned, next_round_scores
+from .features import PROFILE_FEATURES_MAX_CELLS, Outcomes, ReciprocalModel, explain_learned, next_round_scores, profile_features
 from .pipeline import (
     EXACT_OBJECTIVES,
     OBJECTIVES,
@@ -41,7 +43,11 @@ from .pipeline import (
     summary,
 )
 
-__all__ = ["NextRound", "match_next_round", "next_round_rows", "next_round_summary"]
+__all__ = ["FEATURES", "NextRound", "match_next_round", "next_round_rows", "next_round_summary"]
+
+#: What the model reads of a pair: the profile score and the scorer's components
+#: (:func:`matching.features.profile_features`), or the profile score alone.
+FEATURES: tuple[str, ...] = ("components", "score")
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,10 @@ class NextRound:
         Earlier meetings with both answers the model learned from.
     met_before : int
         Pairs of this round that met before (excluded unless pinned).
+    features : str
+        What the model read of a pair (one of :data:`FEATURES`).
+    pair_features : ndarray of shape (n_left, n_right[, n_features])
+        Those features for every pair of the round.
     """
 
     match: RoundMatch
@@ -70,6 +80,8 @@ class NextRound:
     learning_weight: float
     meetings_learned: int
     met_before: int
+    features: str
+    pair_features: np.ndarray
 
 
 def _history(rows: Sequence[Mapping[str, Any]], round_index: int, left_pos: Mapping[str, int],
@@ -102,6 +114,7 @@ def match_next_round(
     weights: Mapping[str, float] | None = None,
     seed: int = 0,
     model: ReciprocalModel | None = None,
+    features: str = "components",
 ) -> NextRound:
     """Plan round ``round_index`` on the chances of a mutual yes learned from earlier rounds.
 
@@ -123,6 +136,14 @@ def match_next_round(
         Seeds the model's cross-validation and the ``random`` baseline.
     model : ReciprocalModel, optional
         Its parameters (default ``ReciprocalModel(random_state=seed)``).
+    features : {"components", "score"}, default="components"
+        What the model reads of a pair: the profile score and the scorer's
+        components, so that it can re-weigh them by what earlier rounds'
+        answers showed (a cross-validated ridge keeps it near the score when
+        the history is short), or the score alone.  A round whose block
+        would exceed :data:`matching.features.PROFILE_FEATURES_MAX_CELLS`
+        values falls back to the score alone (``NextRound.features`` says
+        which was used).
 
     Returns
     -------
@@ -131,12 +152,14 @@ def match_next_round(
     Raises
     ------
     InvalidInput
-        Unknown round or objective, a bad ``learning_weight``.
+        Unknown round, objective or ``features``, a bad ``learning_weight``.
     Infeasible
         The round's bounds cannot hold once the pairs that met are excluded.
     matching.pipeline.VerificationFailed
         The result failed an independent check.
     """
+    if features not in FEATURES:
+        raise InvalidInput([FieldError("features", features, f"expected one of {list(FEATURES)}")])
     name = objective if objective is not None else _round(event, round_index).objective
     if name not in OBJECTIVES:
         raise InvalidInput([FieldError("objective", name, f"unknown objective; expected one of {sorted(OBJECTIVES)}")])
@@ -150,11 +173,15 @@ def match_next_round(
     if len(problem.required) and len(met):  # a pin is the organizer's word: it may repeat a pair
         pinned = {tuple(p) for p in problem.required.tolist()}
         met = np.array([p for p in met.tolist() if tuple(p) not in pinned], dtype=np.int64).reshape(-1, 2)
+    n_features = 1 + len(problem.scorer.component_names_)
+    if features == "components" and problem.scores.size * n_features > PROFILE_FEATURES_MAX_CELLS:
+        features = "score"  # too large a block: the profile score alone
+    block = profile_features(problem.scorer, problem.scores) if features == "components" else problem.scores
     fitted = None
     if outcomes is not None:
         fitted = clone(model if model is not None else ReciprocalModel(random_state=seed)).fit(
-            outcomes, problem.scores[outcomes.left_idx, outcomes.right_idx], n_left=len(problem.left), n_right=len(problem.right))
-    plan, blocked = next_round_scores(fitted, problem.scores, problem.scores, problem.forbidden, met,
+            outcomes, block[outcomes.left_idx, outcomes.right_idx], n_left=len(problem.left), n_right=len(problem.right))
+    plan, blocked = next_round_scores(fitted, block, problem.scores, problem.forbidden, met,
                                       learning_weight=learning_weight if fitted is not None else 0.0)
     planned = dataclasses.replace(problem, scores=plan, forbidden=blocked)
     try:
@@ -167,7 +194,8 @@ def match_next_round(
         raise VerificationFailed(f"{name} result failed verification, not published: " + "; ".join(p for c in failed for p in c.problems))
     return NextRound(match=RoundMatch(problem=planned, objective=name, result=result, checks=checks), profile=problem,
                      model=fitted, learning_weight=float(learning_weight),
-                     meetings_learned=0 if outcomes is None else len(outcomes), met_before=int(len(met)))
+                     meetings_learned=0 if outcomes is None else len(outcomes), met_before=int(len(met)),
+                     features=features, pair_features=block)
 
 
 def next_round_rows(planned: NextRound) -> list[dict[str, Any]]:
@@ -186,7 +214,7 @@ def next_round_rows(planned: NextRound) -> list[dict[str, Any]]:
         if model is None:
             row["learned"] = None
             continue
-        part = model.learned_part(i, j, problem.scores[i, j])
+        part = model.learned_part(i, j, planned.pair_features[i, j])
         row["learned"] = {
             **{key: (round(value, 6) if isinstance(value, float) else value) for key, value in part.as_dict().items()},
             "reasons_ja": explain_learned(part, problem.left[i].id, problem.right[j].id, lang="ja"),
@@ -209,17 +237,21 @@ def next_round_summary(planned: NextRound) -> dict[str, Any]:
         "model": "reciprocal",
         "learning_weight": planned.learning_weight,
         "meetings": planned.meetings_learned,
+        "features": planned.features,
         "met_before_excluded": planned.met_before,
         "planning_total": round(float(match.result.objective), 6),
     }
     if planned.model is not None:
-        expected = planned.model.expected_mutual_yes_matrix(problem.scores)
-        profile_only = planned.model.predict_profile_only(problem.scores)
+        expected = planned.model.expected_mutual_yes_matrix(planned.pair_features)
+        profile_only = planned.model.predict_profile_only(planned.pair_features)
         learning["expected_mutual_yes"] = round(float(expected[pairs[:, 0], pairs[:, 1]].sum()), 6) if len(pairs) else 0.0
         learning["expected_mutual_yes_profile_only"] = round(float(profile_only[pairs[:, 0], pairs[:, 1]].sum()), 6) if len(pairs) else 0.0
         learning["prior_strength"] = {"left": planned.model.left_model_.prior_strength, "right": planned.model.right_model_.prior_strength}
         learning["factor_strength"] = {side: (None if not np.isfinite(m.factor_strength) else m.factor_strength)
                                        for side, m in (("left", planned.model.left_model_), ("right", planned.model.right_model_))}
+        if planned.features == "components":
+            learning["feature_strength"] = {"left": planned.model.left_model_.feature_strength,
+                                            "right": planned.model.right_model_.feature_strength}
     else:
         learning["reason"] = "no earlier meeting of this round's participants with both answers: planned from the profile scores"
     report["learning"] = learning

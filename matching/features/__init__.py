@@ -60,7 +60,7 @@ Examples
 True
 """
 
-from . import _explain_learned, _learn, _outcomes, _programme, _propensity, _reciprocal
+from . import _explain_learned, _learn, _outcomes, _pair_features, _programme, _propensity, _reciprocal
 from ._explain import Explanation, explain, explain_pairs
 from ._geo import RegionEncoder, distance_km
 from ._industry import IndustryEncoder
@@ -91,6 +91,7 @@ from ._learn import *  # noqa: E402,F401,F403
 from ._outcomes import *  # noqa: E402,F401,F403
 from ._propensity import *  # noqa: E402,F401,F403
 from ._reciprocal import *  # noqa: E402,F401,F403
+from ._pair_features import *  # noqa: E402,F401,F403
 from ._programme import *  # noqa: E402,F401,F403
 from ._explain_learned import *  # noqa: E402,F401,F403
 
@@ -131,6 +132,7 @@ __all__ = [
     *_outcomes.__all__,
     *_propensity.__all__,
     *_reciprocal.__all__,
+    *_pair_features.__all__,
     *_programme.__all__,
     *_explain_learned.__all__,
 ]

@@ -168,7 +168,10 @@ def play_programme(
     left_capacity, right_capacity : int or array of int
         Meetings per participant per round.
     pair_features : ndarray of shape (n_left, n_right[, n_features]), optional
-        What the reciprocal model sees of a pair (default: the score).
+        What the reciprocal model sees of a pair (default: the score); the
+        first feature should be the profile score, the one its ridge keeps
+        (e.g. :func:`~._pair_features.profile_features`: the score and the
+        scorer's components).
     reciprocal : ReciprocalModel, optional
         Its parameters (default: ``ReciprocalModel()``); cloned per round.
     prior_strength : float, default=1.0
@@ -202,7 +205,7 @@ def play_programme(
         raise InvalidInput([FieldError("scores", f"array of shape {scores.shape}", "expected a (n_left, n_right) matrix")])
     n_left, n_right = scores.shape
     features = scores if pair_features is None else np.asarray(pair_features, dtype=float)
-    if features.shape[:2] != scores.shape:
+    if features.ndim not in (2, 3) or features.shape[:2] != scores.shape:
         raise InvalidInput([FieldError("pair_features", f"array of shape {features.shape}", f"expected {scores.shape}[+ (n_features,)], the scores' shape")])
     template = reciprocal if reciprocal is not None else ReciprocalModel()
     solve = solve or plan_capacitated

@@ -7,7 +7,8 @@ side deciding about the right, and the right deciding about the left), and
 combines them: P(mutual yes) = P(left says yes) × P(right says yes).
 
 For a meeting of left ``i`` and right ``j`` with pair features ``x`` (the
-organizer's profile score and, optionally, its components)::
+organizer's profile score and, optionally, its components: see
+:func:`~matching.features.profile_features`)::
 
     logit P(i says yes to j) = a_L + x·b_L + eager_L[i] + appeal_L[j] + taste_L[i]·trait_L[j]
     logit P(j says yes to i) = a_R + x·b_R + eager_R[j] + appeal_R[i] + taste_R[j]·trait_R[i]
@@ -20,7 +21,10 @@ factors).  The participant effects and factors have zero-mean Gaussian
 priors, so a participant with little history is shrunk towards the
 average and a newcomer *is* the average: with no history the model's
 prediction is the profile part ``a + x·b`` alone, a calibrated function of
-the profile score.  The priors' strengths are chosen per direction by
+the profile score.  The weights ``b`` of the features after the first (the
+score's components) have a ridge prior of their own, so that with few
+meetings the profile part falls back to a calibrated function of the score.
+The priors' strengths are chosen per direction by
 K-fold cross-validation of the log-loss over the meetings given to
 :meth:`ReciprocalModel.fit` (and only those: the model never sees the round
 it is asked to predict), and the model is fitted by maximum a posteriori
@@ -60,7 +64,7 @@ from ._propensity import _lookup
 
 __all__ = ["ReciprocalModel", "DirectionModel", "LearnedPart", "next_round_scores"]
 
-_RIDGE = 1e-2  # on the pair-feature weights: keeps them finite when the answers are separable
+_RIDGE = 1e-2  # on the first pair feature's weight (the profile score): keeps it finite when the answers are separable
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class DirectionModel:
         Latent traits of each participant of the other side.
     prior_strength, factor_strength : float
         The priors' precisions chosen by cross-validation (``inf``: no factors).
+    feature_strength : float
+        The ridge on the weights of the pair features after the first
+        (chosen by cross-validation; unused with one feature).
     """
 
     intercept: float
@@ -92,6 +99,7 @@ class DirectionModel:
     trait: np.ndarray
     prior_strength: float
     factor_strength: float
+    feature_strength: float = _RIDGE
 
     def parts(self, decider: np.ndarray, other: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The logit's profile part ``a + x·b``, propensity part and taste part, per pair."""
@@ -115,11 +123,19 @@ def _fit_direction(
     rank: int,
     prior_strength: float,
     factor_strength: float,
+    feature_strength: float,
     max_iter: int,
     seed: int,
 ) -> DirectionModel:
-    """MAP fit of one direction: logistic loss plus Gaussian priors."""
+    """MAP fit of one direction: logistic loss plus Gaussian priors.
+
+    The first pair feature's weight gets the tiny ridge ``_RIDGE``, the
+    others ``feature_strength``: a strong ridge falls back to the first
+    feature (the profile score) alone.
+    """
     p = x.shape[1]
+    ridge = np.full(p, float(feature_strength))
+    ridge[:1] = _RIDGE
     k = rank if np.isfinite(factor_strength) else 0
     sizes = [1, p, n_decider, n_other, n_decider * k, n_other * k]
     cuts = np.cumsum(sizes)[:-1]
@@ -134,9 +150,9 @@ def _fit_direction(
         tu, tv = taste[decider], trait[other]
         z = a[0] + x @ b + eager[decider] + appeal[other] + (tu * tv).sum(axis=1)
         loss = np.logaddexp(0.0, z).sum() - y @ z
-        loss += 0.5 * lam * (eager @ eager + appeal @ appeal) + 0.5 * _RIDGE * (b @ b)
+        loss += 0.5 * lam * (eager @ eager + appeal @ appeal) + 0.5 * (ridge * b) @ b
         r = expit(z) - y
-        grads = [np.array([r.sum()]), x.T @ r + _RIDGE * b,
+        grads = [np.array([r.sum()]), x.T @ r + ridge * b,
                  np.bincount(decider, r, n_decider) + lam * eager, np.bincount(other, r, n_other) + lam * appeal]
         if k:
             loss += 0.5 * mu * ((taste * taste).sum() + (trait * trait).sum())
@@ -158,11 +174,16 @@ def _fit_direction(
     if not k:
         taste, trait = np.zeros((n_decider, 0)), np.zeros((n_other, 0))
     return DirectionModel(float(a[0]), b.copy(), eager.copy(), appeal.copy(), taste.copy(), trait.copy(),
-                          lam, float(factor_strength) if k else float("inf"))
+                          lam, float(factor_strength) if k else float("inf"), float(feature_strength) if p > 1 else _RIDGE)
 
 
 def _log_loss(y: np.ndarray, z: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def _grid_key(point: tuple[float, float, float], with_features: bool) -> str:
+    """``"prior/factor"`` (one pair feature) or ``"prior/factor/feature"``: a key of ``cv_results_``."""
+    return "/".join(f"{v:g}" for v in (point if with_features else point[:2]))
 
 
 def _strengths(value: Any, name: str, *, allow_inf: bool) -> tuple[float, ...]:
@@ -242,6 +263,16 @@ class ReciprocalModel(BaseEstimator):
     factor_strength : float or sequence of float, default=(4.0, 16.0, inf)
         Precision of the prior on the latent factors; ``inf`` leaves them
         out.  A sequence is cross-validated per direction.
+    feature_strength : float or sequence of float, default=(10.0, 100.0, 1000.0)
+        Ridge (prior precision) on the weights of the standardized pair
+        features after the first, e.g. the scorer's components next to the
+        profile score (:func:`~matching.features.profile_features`).  Many
+        components and few meetings overfit: the strongest value keeps the
+        model close to the first feature (the score) alone.  A sequence is
+        cross-validated per direction: first with each ``prior_strength``
+        and no latent factors (cheap fits), then ``prior_strength`` and
+        ``factor_strength`` as without it, given the ridge chosen.  Unused
+        with a single pair feature.
     cv : int, default=3
         Folds (over meetings, shuffled with ``random_state``) of the
         cross-validation; used when a strength is a sequence and there are
@@ -265,7 +296,9 @@ class ReciprocalModel(BaseEstimator):
         Meetings per participant the model learned from.
     cv_results_ : dict
         Per direction, the mean held-out log-loss of every
-        (prior_strength, factor_strength) tried.
+        ``"prior_strength/factor_strength"`` tried (with more than one pair
+        feature: ``"prior_strength/factor_strength/feature_strength"``, the
+        points of both stages).
     n_meetings_ : int
 
     Examples
@@ -282,6 +315,7 @@ class ReciprocalModel(BaseEstimator):
         rank: int = 2,
         prior_strength: float | Sequence[float] = (1.0, 1.5, 2.0),
         factor_strength: float | Sequence[float] = (4.0, 16.0, float("inf")),
+        feature_strength: float | Sequence[float] = (10.0, 100.0, 1000.0),
         cv: int = 3,
         max_iter: int = 300,
         random_state: int = 0,
@@ -289,6 +323,7 @@ class ReciprocalModel(BaseEstimator):
         self.rank = rank
         self.prior_strength = prior_strength
         self.factor_strength = factor_strength
+        self.feature_strength = feature_strength
         self.cv = cv
         self.max_iter = max_iter
         self.random_state = random_state
@@ -330,6 +365,7 @@ class ReciprocalModel(BaseEstimator):
             raise InvalidInput([FieldError("rank", self.rank, "expected a non-negative integer")])
         lams = _strengths(self.prior_strength, "prior_strength", allow_inf=False)
         mus = _strengths(self.factor_strength, "factor_strength", allow_inf=True)
+        fss = _strengths(self.feature_strength, "feature_strength", allow_inf=False)
         if not isinstance(self.cv, int) or isinstance(self.cv, bool) or self.cv < 2:
             raise InvalidInput([FieldError("cv", self.cv, "expected an integer >= 2")])
         if not isinstance(self.max_iter, int) or self.max_iter < 1:
@@ -366,18 +402,31 @@ class ReciprocalModel(BaseEstimator):
         }
         self.cv_results_ = {}
         fitted = {}
+        # the ridge on the features after the first matters only when there are some
+        many = x.shape[1] > 1  # features after the score: their ridge is a third strength
+        with_features = many and len(fss) > 1
         for side, (y, decider, other, n_dec, n_oth) in directions.items():
-            grid = [(lam, mu) for lam in lams for mu in mus]
-            if len(grid) > 1 and k >= 4 * self.cv:
-                losses = self._cross_validate(y, z, decider, other, n_dec, n_oth, grid)
-                self.cv_results_[side] = {f"{lam:g}/{mu:g}": loss for (lam, mu), loss in zip(grid, losses)}
-                # the lowest held-out loss; a tie (within 1e-6) goes to the simpler model: no factors, then more shrinkage
-                lam, mu = min(zip(grid, losses), key=lambda c: (round(c[1], 6), -c[0][1], -c[0][0]))[0]
+            grid = [(lam, mu, fss[0]) for lam in lams for mu in mus]
+            self.cv_results_[side] = {}
+            if (len(grid) > 1 or with_features) and k >= 4 * self.cv:
+                tried: dict[tuple[float, float, float], float] = {}
+
+                def best(points: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+                    new = [point for point in points if point not in tried]
+                    tried.update(zip(new, self._cross_validate(y, z, decider, other, n_dec, n_oth, new)))
+                    # the lowest held-out loss; a tie (within 1e-6) goes to the simpler model:
+                    # no factors, then more shrinkage of the participants, then of the feature weights
+                    return min(points, key=lambda c: (round(tried[c], 6), -c[1], -c[0], -c[2]))
+
+                if with_features:  # the features' ridge first, without factors (whose fits are the costly ones)
+                    chosen = best([(lam, np.inf, fs) for lam in lams for fs in fss])[2]
+                    grid = [(lam, mu, chosen) for lam, mu, _ in grid]
+                lam, mu, fs = best(grid)
+                self.cv_results_[side] = {_grid_key(point, many): loss for point, loss in tried.items()}
             else:
-                lam, mu = grid[0]
-                self.cv_results_[side] = {}
+                lam, mu, fs = grid[0]
             fitted[side] = _fit_direction(y, z, decider, other, n_dec, n_oth, rank=int(self.rank), prior_strength=lam,
-                                          factor_strength=mu, max_iter=self.max_iter, seed=self.random_state)
+                                          factor_strength=mu, feature_strength=fs, max_iter=self.max_iter, seed=self.random_state)
         self.left_model_, self.right_model_ = fitted["left"], fitted["right"]
         return self
 
@@ -385,9 +434,10 @@ class ReciprocalModel(BaseEstimator):
         folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         losses = np.zeros(len(grid))
         for train, test in folds.split(z):
-            for g, (lam, mu) in enumerate(grid):
+            for g, (lam, mu, fs) in enumerate(grid):
                 model = _fit_direction(y[train], z[train], decider[train], other[train], n_dec, n_oth, rank=int(self.rank),
-                                       prior_strength=lam, factor_strength=mu, max_iter=self.max_iter, seed=self.random_state)
+                                       prior_strength=lam, factor_strength=mu, feature_strength=fs, max_iter=self.max_iter,
+                                       seed=self.random_state)
                 logit = sum(model.parts(decider[test], other[test], z[test]))
                 losses[g] += _log_loss(y[test], logit) * len(test)
         return (losses / len(y)).tolist()

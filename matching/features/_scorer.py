@@ -532,11 +532,12 @@ class Scorer(BaseEstimator):
             return sp.csr_array(self._text_right_c[cols].T)
         key = (cols.start, cols.stop)
         cache = self.__dict__.setdefault("_text_t_cache", {})
-        if key not in cache:
+        found = cache.get(key)  # one lookup: top_k's threads may clear the cache in between
+        if found is None:
             if len(cache) >= 256:
                 cache.clear()
-            cache[key] = sp.csr_array(self._text_right_c[cols].T)
-        return cache[key]
+            found = cache[key] = sp.csr_array(self._text_right_c[cols].T)
+        return found
 
     def _mask_block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
         """Impossible pairs of a block (rows × cols participant ids), boolean."""

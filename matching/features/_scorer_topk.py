@@ -1,17 +1,40 @@
-"""Every participant's best possible partners, in blocks, never holding the score matrix."""
+"""Every participant's best possible partners, in blocks, never holding the score matrix.
+
+The blocks of one row band run one after the other in a worker thread; the
+bands go to :func:`worker_count` threads, each taking the next band when
+done (so each sees its bands in increasing row order).  A band's rows live in
+it alone, so the row heaps are shared; each thread keeps column heaps of its
+own, merged by (score, rank) at the end with
+:func:`~._topk_kernel.merge_heaps`: the heaps are exactly those of one
+pass, ties included (the cluster path, :mod:`._topk_cluster`, merges the same
+way).  The threads run the matrix product with one BLAS thread each and fold
+with the compiled kernel, both outside the GIL.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from .._cluster import check_cluster
 from ._blocks import square_blocks
-from ._topk_kernel import fold_block, heaps_to_lists
+from ._topk_kernel import fold_block, heaps_to_lists, merge_heaps
 
-__all__ = ["top_k"]
+__all__ = ["top_k", "worker_count"]
+
+
+def worker_count() -> int:
+    """The threads :meth:`Scorer.top_k` folds blocks in: the CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def top_k(
@@ -42,7 +65,6 @@ def top_k(
     col_keys = np.empty((n_right if want_cols else 0, kc))
     col_heap = np.empty(col_keys.shape, np.int64)
     col_size = np.zeros(len(col_keys), np.int64)
-    total, done = n_left * n_right, 0
     cells = int(max_block_cells or scorer.max_block_cells)
     if cluster is not None:  # the same blocks as Dask tasks, their heaps merged exactly
         from ._topk_cluster import fold_on_cluster
@@ -52,14 +74,8 @@ def top_k(
     else:
         # Blocks run over the canonical order and candidates are kept by canonical
         # rank, so the result (ties included) does not depend on the input order.
-        for rows, cols in square_blocks(n_left, n_right, cells):
-            scores = scorer._block_c(rows, cols)
-            np.copyto(scores, -np.inf, where=scorer._mask_block_c(rows, cols))
-            fold_block(scores, rows.start, cols.start, row_keys, row_heap, row_size, col_keys, col_heap, col_size,
-                       want_rows, want_cols)
-            done += (rows.stop - rows.start) * (cols.stop - cols.start)
-            if progress is not None:
-                progress(done, total)
+        heaps = (row_keys, row_heap, row_size, col_keys, col_heap, col_size)
+        _fold_in_threads(scorer, cells, want_rows, want_cols, heaps, progress)
     row_vals, row_idx = heaps_to_lists(row_keys, row_heap, row_size, dtype, n_right)
     col_vals, col_idx = heaps_to_lists(col_keys, col_heap, col_size, dtype, n_left)
     pieces_i, pieces_j, pieces_v = [], [], []
@@ -83,3 +99,51 @@ def top_k(
     np.add.at(indptr, i + 1, 1)
     indptr = np.cumsum(indptr)
     return sp.csr_array((v.astype(dtype), j, indptr), shape=(n_left, n_right))
+
+
+def _fold_in_threads(scorer: Any, cells: int, want_rows: bool, want_cols: bool, heaps: tuple,
+                     progress: Callable[[int, int], Any] | None) -> None:
+    """Fill ``heaps`` from every block, the row bands shared among :func:`worker_count` threads."""
+    row_keys, row_idx, row_size, col_keys, col_idx, col_size = heaps
+    n_left, n_right = scorer.n_left_, scorer.n_right_
+    bands: dict[int, list[tuple[slice, slice]]] = {}
+    for rows, cols in square_blocks(n_left, n_right, cells):
+        bands.setdefault(rows.start, []).append((rows, cols))
+    order = [bands[start] for start in sorted(bands)]
+    threads = min(worker_count(), len(order))
+    lock = threading.Lock()
+    state = {"next": 0, "done": 0}
+    total = n_left * n_right
+
+    def next_band() -> list[tuple[slice, slice]] | None:
+        with lock:
+            at = state["next"]
+            state["next"] = at + 1
+        return order[at] if at < len(order) else None
+
+    def work(own_columns: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if own_columns:
+            keys, idx, size = np.empty_like(col_keys), np.empty_like(col_idx), np.zeros_like(col_size)
+        else:
+            keys, idx, size = col_keys, col_idx, col_size
+        while (band := next_band()) is not None:
+            for rows, cols in band:
+                scores = scorer._block_c(rows, cols)
+                np.copyto(scores, -np.inf, where=scorer._mask_block_c(rows, cols))
+                fold_block(scores, rows.start, cols.start, row_keys, row_idx, row_size, keys, idx, size,
+                           want_rows, want_cols)
+            if progress is not None:
+                with lock:
+                    state["done"] += (band[0][0].stop - band[0][0].start) * n_right
+                    progress(state["done"], total)
+        return keys, idx, size
+
+    if threads <= 1:
+        work(own_columns=False)
+        return
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(work, own) for own in [False] + [True] * (threads - 1)]
+        results = [f.result() for f in futures]
+    if want_cols:
+        for keys, idx, size in results[1:]:
+            merge_heaps(col_keys, col_idx, col_size, keys, idx, size)

@@ -136,8 +136,26 @@ def canonical_order(records: Sequence[FeatureRecord], ids: Sequence[str] | None 
     string) is the primary key so that the first ``m`` records of the order
     are a pseudo-random sample, used where a transformer fits on a sample.
     """
-    keys = [record_key(r) for r in records]
-    hashed = [hashlib.blake2b(k.encode("utf-8"), digest_size=8).hexdigest() + k for k in keys]
-    if ids is not None:
-        hashed = [h + "\x00" + str(pid) for h, pid in zip(hashed, ids)]
-    return np.array(sorted(range(len(records)), key=hashed.__getitem__), dtype=np.intp)
+    # Sorting by the 8-byte hash as an integer is sorting by its hex digest; only records whose hashes
+    # are equal (identical content, in practice) are ordered by their canonical string, then id: no
+    # string is kept per record.
+    digests = np.fromiter((int.from_bytes(_digest(r), "big") for r in records), dtype=np.uint64, count=len(records))
+    order = np.argsort(digests, kind="stable").astype(np.intp)
+    ordered = digests[order]
+    repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if repeated.size:
+        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
+        stops = np.concatenate((starts[1:], [len(order)]))
+        for lo, hi in zip(starts.tolist(), stops.tolist()):
+            if hi - lo > 1:
+                group = order[lo:hi].tolist()
+                if ids is None:
+                    key = lambda i: record_key(records[i])  # noqa: E731
+                else:
+                    key = lambda i: (record_key(records[i]), str(ids[i]))  # noqa: E731
+                order[lo:hi] = sorted(group, key=key)
+    return order
+
+
+def _digest(record: FeatureRecord) -> bytes:
+    return hashlib.blake2b(record_key(record).encode("utf-8"), digest_size=8).digest()

@@ -320,8 +320,8 @@ class Scorer(BaseEstimator):
             slices[name] = slice(start, start + width)
             start += width
         self.dense_slices_ = slices
-        self.left_dense_ = np.hstack([parts[n].left for n in names]) if names else np.zeros((self.n_left_, 0))
-        self.right_dense_ = np.hstack([parts[n].right for n in names]) if names else np.zeros((self.n_right_, 0))
+        self.left_dense_ = _stack_released(parts, names, slices, "left", self.n_left_, start)
+        self.right_dense_ = _stack_released(parts, names, slices, "right", self.n_right_, start)
         sparse_names = [n for n in names if parts[n].sparse_left is not None]
         self.sparse_component_ = sparse_names[0] if sparse_names else None
         if self.sparse_component_:
@@ -394,8 +394,10 @@ class Scorer(BaseEstimator):
             column_weights[sl] = self.weights_[name]
         # columns zero on either side (or weighted 0) are dropped before anything is copied
         keep = (column_weights != 0) & (self.left_dense_ != 0).any(axis=0) & (self.right_dense_ != 0).any(axis=0)
-        left = self.left_dense_[np.ix_(self.left_order_, np.flatnonzero(keep))] * column_weights[keep]
-        right = self.right_dense_[np.ix_(self.right_order_, np.flatnonzero(keep))]
+        columns = np.flatnonzero(keep)
+        # gathered, weighted and cast a band of rows at a time: no float64 copy of the whole factor
+        left = [_gather_rows(self.left_dense_, self.left_order_, columns, column_weights[keep], dtype)]
+        right = [_gather_rows(self.right_dense_, self.right_order_, columns, None, dtype)]
         self._text_left_c = self._text_right_c = None
         self._text_t_cache = {}
         if self.sparse_component_ is not None and self.weights_[self.sparse_component_] > 0:
@@ -406,8 +408,8 @@ class Scorer(BaseEstimator):
             df_right = np.bincount(xr.indices, minlength=xr.shape[1]).astype(np.float64)
             heavy = _heavy_features(df_left, df_right, self.n_left_, self.n_right_)
             if heavy.size:
-                left = np.hstack([left, w * xl[:, heavy].toarray()])
-                right = np.hstack([right, xr[:, heavy].toarray()])
+                left.append((w * xl[:, heavy].toarray()).astype(dtype))
+                right.append(xr[:, heavy].toarray().astype(dtype))
                 light = np.ones(xl.shape[1], dtype=bool)
                 light[heavy] = False
                 xl, xr = xl[:, light], xr[:, light]
@@ -415,8 +417,8 @@ class Scorer(BaseEstimator):
             if xl.nnz and xr.nnz:
                 self._text_left_c = xl.astype(dtype)
                 self._text_right_c = xr.astype(dtype)
-        self.left_weighted_ = np.ascontiguousarray(left, dtype=dtype)
-        self.right_cast_ = np.ascontiguousarray(right, dtype=dtype)
+        self.left_weighted_ = left[0] if len(left) == 1 else np.hstack(left)
+        self.right_cast_ = right[0] if len(right) == 1 else np.hstack(right)
         bonus = sp.csr_array(self.wish_bonus_[self.left_order_][:, self.right_order_])
         bonus.sort_indices()
         self._bonus_c = bonus
@@ -828,6 +830,32 @@ def _heavy_features(df_left: np.ndarray, df_right: np.ndarray, n_left: int, n_ri
     if candidates.size > 2048:
         candidates = candidates[np.argsort(-share[candidates], kind="stable")[:2048]]
     return np.sort(candidates)
+
+
+def _stack_released(parts: dict[str, Part], names: tuple[str, ...], slices: dict[str, slice], side: str, n: int,
+                    width: int) -> np.ndarray:
+    """The components' ``side`` factors side by side (float64), each part's own array released once copied."""
+    out = np.empty((n, width))
+    for name in names:
+        out[:, slices[name]] = getattr(parts[name], side)
+        setattr(parts[name], side, None)
+    return out
+
+
+#: Rows gathered at once by :func:`_gather_rows` (a band of float64 working memory).
+_GATHER_ROWS = 8192
+
+
+def _gather_rows(dense: np.ndarray, order: np.ndarray, columns: np.ndarray, weights: np.ndarray | None,
+                 dtype: np.dtype) -> np.ndarray:
+    """``(dense[order][:, columns] * weights).astype(dtype)``, a band of rows at a time (the same bits)."""
+    out = np.empty((len(order), len(columns)), dtype=dtype)
+    for start in range(0, len(order), _GATHER_ROWS):
+        band = dense[np.ix_(order[start:start + _GATHER_ROWS], columns)]
+        if weights is not None:
+            band *= weights
+        out[start:start + _GATHER_ROWS] = band
+    return out
 
 
 def _add_sparse(dense: np.ndarray, matrix: sp.csr_array) -> None:

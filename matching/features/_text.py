@@ -43,12 +43,20 @@ def _l2_rows(matrix: sp.csr_array, copy: bool = True) -> sp.csr_array:
     if copy:
         matrix = matrix.copy()
     matrix.sort_indices()
-    lengths = np.diff(matrix.indptr)
-    nonempty = lengths > 0
-    if nonempty.any():
-        squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1][nonempty])
-        matrix.data /= np.repeat(np.sqrt(squares), lengths[nonempty])
+    # a band of rows at a time: the squares of every entry are never held at once (same sums, same bits)
+    for lo in range(0, matrix.shape[0], _L2_ROWS):
+        indptr = matrix.indptr[lo:lo + _L2_ROWS + 1]
+        lengths = np.diff(indptr)
+        nonempty = lengths > 0
+        if nonempty.any():
+            data = matrix.data[indptr[0]:indptr[-1]]
+            squares = np.add.reduceat(data**2, (indptr[:-1] - indptr[0])[nonempty])
+            data /= np.repeat(np.sqrt(squares), lengths[nonempty])
     return matrix
+
+
+#: Rows normalised at once by :func:`_l2_rows`.
+_L2_ROWS = 4096
 
 
 class TextVectorizer(TransformerMixin, BaseEstimator):

@@ -33,6 +33,7 @@ import csv
 import io
 import numbers
 import re
+from itertools import islice
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -129,10 +130,24 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence
 
 
 def write_csv_rows(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]],
-                   *, encoding: str = "utf-8") -> int:
-    """Write :func:`csv_text` of ``columns`` and ``rows`` to ``path`` as it goes; returns the row count."""
+                   *, encoding: str = "utf-8", neutralized: bool = False) -> int:
+    """Write :func:`csv_text` of ``columns`` and ``rows`` to ``path`` as it goes; returns the row count.
+
+    ``neutralized=True``: the rows are sequences whose cells already went
+    through :func:`neutralize_cell` (a large table whose cells repeat, such
+    as ids, neutralizes each distinct cell once); they are written as they
+    are, by the csv module's own loop.
+    """
     with Path(path).open("w", encoding=encoding, newline="") as handle:
-        return _write(handle, columns, rows)
+        if not neutralized:
+            return _write(handle, columns, rows)
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([neutralize_cell(name) for name in columns])
+        count, remaining = 0, iter(rows)
+        while chunk := list(islice(remaining, 65536)):
+            writer.writerows(chunk)
+            count += len(chunk)
+        return count
 
 
 def csv_dict_rows(handle: IO[str]) -> Iterator[dict[str, str]]:

@@ -12,6 +12,11 @@ text
 score
     ``matching score PARTICIPANTS --rules R --out FILE --k 20``: fitting
     every component and every participant's top-20 candidates, both sides.
+score stages
+    the same steps, in one child that times each (:func:`stage_worker`):
+    loading the files, fitting, top-k over every pair, writing the CSV;
+    per stage wall and CPU seconds (every thread) and the peak resident
+    memory so far.
 match
     ``matching match PARTICIPANTS --rules R --out DIR``: CSV to certified,
     explained pairs (the factor path, chosen by itself at these sizes).
@@ -26,6 +31,7 @@ each figure.  Targets (2 cores): top-20 candidates at 100,000 per side in
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -35,7 +41,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-__all__ = ["LARGE_SIZES", "TARGETS", "large", "text_worker"]
+__all__ = ["LARGE_SIZES", "TARGETS", "large", "stage_worker", "text_worker"]
 
 LARGE_SIZES: tuple[int, ...] = (20_000, 100_000)
 PRESET = "design"
@@ -105,11 +111,56 @@ def text_worker(engine: str, participants: str, rules: str, n_components: int, r
     return 0
 
 
+def stage_worker(participants: str, rules: str, k: int, out: str, result: str) -> int:
+    """``matching score --out`` step by step (the command's own functions); write each step's figures as JSON."""
+    import resource
+
+    from matching.cli._score import _participants_kept, write_candidates
+    from matching.features import Scorer
+    from matching.io import load_event
+
+    stages: list[dict[str, Any]] = []
+    clock = [time.perf_counter(), _cpu()]
+
+    def done(name: str) -> None:
+        wall, cpu = time.perf_counter(), _cpu()
+        stages.append({"stage": name, "wall_s": round(wall - clock[0], 2), "cpu_s": round(cpu - clock[1], 2),
+                       "peak_gb_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9, 3),
+                       "load": _load()})
+        clock[:] = [wall, cpu]
+
+    try:
+        with _participants_kept():
+            event = load_event(participants, rules)
+        rnd = event.programme.rounds[0]
+        left, right = event.sides(0)
+        done("load")
+        pairs = len(left) * len(right)
+        scorer = Scorer.from_round(rnd, dtype="float64" if pairs <= 10**8 else "float32").fit(left, right)
+        done("fit")
+        top = scorer.top_k(k, direction="both")
+        done("top_k")
+        write_candidates(Path(out), scorer, top)
+        done("write")
+    finally:
+        gc.unfreeze()
+    Path(result).write_text(json.dumps({"stages": stages}))
+    return 0
+
+
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: float = 3600.0,
-          match_sizes: Sequence[int] | None = None) -> dict[str, Any]:
+          match_sizes: Sequence[int] | None = None, text: bool = True) -> dict[str, Any]:
     """Run the large benchmark (see the module); returns the JSON-able report.
 
     ``match_sizes``: the sizes at which ``matching match`` runs too (default: every size).
+    ``text=False`` leaves out the text vectorizers' comparison.
     """
     from matching.features import TEXT_EXACT_MAX_PAIRS
 
@@ -123,8 +174,8 @@ def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: floa
                             "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
             participants, rules = str(data / "participants.csv"), str(data / "programme.toml")
             n_components = 0 if n * n <= TEXT_EXACT_MAX_PAIRS else 128
-            text: dict[str, list[dict[str, Any]]] = {"sklearn": [], "compiled": []}
-            for _ in range(repeats):
+            runs: dict[str, list[dict[str, Any]]] = {"sklearn": [], "compiled": []}
+            for _ in range(repeats if text else 0):
                 for engine in ("sklearn", "compiled"):  # interleaved
                     result = Path(tmp) / f"text-{engine}.json"
                     run = _run(_measured([sys.executable, "-m", "benchmarks.scoring", "--text-worker", engine,
@@ -132,13 +183,22 @@ def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: floa
                                           "--components", str(n_components), "--result", str(result)]), timeout)
                     if result.exists():
                         run.update(json.loads(result.read_text()))
-                    text[engine].append(run)
+                    runs[engine].append(run)
                     print(f"  text {engine}: {_line(run)}", flush=True)
-            best = {e: min(runs, key=lambda r: r.get("cpu_s", float("inf"))) for e, runs in text.items()}
+            best = {e: min(r, key=lambda x: x.get("cpu_s", float("inf")), default={}) for e, r in runs.items()}
             same = best["sklearn"].get("sha256") is not None and best["sklearn"].get("sha256") == best["compiled"].get("sha256")
             score = _run(_measured([*matching, "score", participants, "--rules", rules, "--out",
                                     str(Path(tmp) / "top.csv"), "--k", "20", "--no-progress"]), timeout)
             print(f"  score --k 20: {_line(score)}", flush=True)
+            stages_path = Path(tmp) / "stages.json"
+            staged = _run(_measured([sys.executable, "-m", "benchmarks.scoring", "--stage-worker", "--participants",
+                                     participants, "--rules", rules, "--out", str(Path(tmp) / "top-stages.csv"),
+                                     "--result", str(stages_path)]), timeout)
+            if stages_path.exists():
+                staged.update(json.loads(stages_path.read_text()))
+            for stage in staged.get("stages", []):
+                print(f"    {stage['stage']:>6}: {stage['wall_s']:.1f} s wall, {stage['cpu_s']:.1f} CPU s, "
+                      f"peak so far {stage['peak_gb_so_far']:.2f} GB (load {stage['load'][0]:.1f})", flush=True)
             if match_sizes is not None and n not in match_sizes:
                 match: dict[str, Any] = {"status": "not run (--match-sizes)"}
             else:
@@ -152,10 +212,10 @@ def large(sizes: Sequence[int] = LARGE_SIZES, *, repeats: int = 1, timeout: floa
             print(f"  match: {_line(match)}", flush=True)
             rows.append({
                 "n_left": n, "n_right": n, "text_svd_components": n_components or None,
-                "text": text, "text_outputs_equal": same,
+                "text": runs, "text_outputs_equal": same,
                 "text_cpu_ratio_compiled_over_sklearn": _ratio(best["compiled"], best["sklearn"], "cpu_s"),
                 "text_fit_ratio_compiled_over_sklearn": _ratio(best["compiled"], best["sklearn"], "fit_transform_s"),
-                "score": score, "match": match,
+                "score": score, "score_stages": staged, "match": match,
             })
     return {"preset": PRESET, "sizes": list(sizes), "repeats": repeats, "targets": TARGETS, "cpu_count": os.cpu_count(),
             "rows": rows}

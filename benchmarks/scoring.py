@@ -375,7 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", help=argparse.SUPPRESS)
     parser.add_argument("--rules", help=argparse.SUPPRESS)
     parser.add_argument("--components", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--no-text", action="store_true",
+                        help="with --large: leave out scikit-learn's text vectorizer against the compiled one")
+    parser.add_argument("--stage-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stage_worker:
+        from benchmarks._scoring_large import stage_worker
+
+        return stage_worker(args.participants, args.rules, 20, str(args.out), args.result)
     if args.worker:
         return _worker(args.worker, args.n, args.preset, args.seed, args.result)
     if args.text_worker:
@@ -412,7 +419,8 @@ def _main_large(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     report: dict[str, Any] = {"benchmark": "scoring-large", "machine": machine_info()}
-    report["large"] = large(tuple(args.sizes or LARGE_SIZES), repeats=args.repeats, match_sizes=args.match_sizes)
+    report["large"] = large(tuple(args.sizes or LARGE_SIZES), repeats=args.repeats, match_sizes=args.match_sizes,
+                            text=not args.no_text)
     report["wall_seconds"] = time.perf_counter() - start
     out = args.out or LARGE_OUT
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -167,14 +167,22 @@ def _write_all(args: argparse.Namespace, scorer: Scorer, advance) -> int:
 def write_candidates(path: Path, scorer: Scorer, top: Any) -> int:
     """Write :meth:`Scorer.top_k`'s candidates as ``left_id,right_id,score`` rows (by left, then right); the count."""
     top.sort_indices()  # rows, then columns: the order of the file
-    rows = np.repeat(np.arange(top.shape[0]), np.diff(top.indptr)).tolist()
+    rows = np.repeat(np.arange(top.shape[0]), np.diff(top.indptr))
     # every id is neutralized once, not once per candidate; the scores are numbers (never neutralized)
     left_cells = [neutralize_cell(pid) for pid in scorer.left_ids_]
     right_cells = [neutralize_cell(pid) for pid in scorer.right_ids_]
-    return write_csv_rows(path, ["left_id", "right_id", "score"],
-                          zip(map(left_cells.__getitem__, rows), map(right_cells.__getitem__, top.indices.tolist()),
-                              map("{:.6f}".format, top.data.tolist())),
-                          neutralized=True)
+
+    def lines() -> Iterator[tuple[str, str, str]]:
+        for s in range(0, top.nnz, _WRITE_CHUNK):  # Python objects for one chunk of candidates at a time
+            yield from zip(map(left_cells.__getitem__, rows[s:s + _WRITE_CHUNK].tolist()),
+                           map(right_cells.__getitem__, top.indices[s:s + _WRITE_CHUNK].tolist()),
+                           map("{:.6f}".format, top.data[s:s + _WRITE_CHUNK].tolist()))
+
+    return write_csv_rows(path, ["left_id", "right_id", "score"], lines(), neutralized=True)
+
+
+#: Candidates turned into Python cells at once by :func:`write_candidates`.
+_WRITE_CHUNK = 65536
 
 
 def _print_one(args: argparse.Namespace, rnd: Any, scorer: Scorer, names: dict[str, str], advance) -> int:

@@ -30,7 +30,7 @@ from numba import njit
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["MAX_N", "CharNgramTfidf", "NgramIdf", "decode_keys", "encode_gram", "ngram_counts"]
+__all__ = ["MAX_N", "CharNgramTfidf", "NgramIdf", "TfidfBlocks", "decode_keys", "encode_gram", "ngram_counts"]
 
 #: Longest n-gram the packed keys hold (3 × 21 bits).
 MAX_N = 3
@@ -219,6 +219,52 @@ class NgramIdf(Mapping):
         return len(self._keys)
 
 
+class TfidfBlocks:
+    """The TF-IDF rows of :meth:`CharNgramTfidf.fit_blocks`, one block of documents at a time.
+
+    Each block is computed from the kept counts by the code that assembles
+    :meth:`CharNgramTfidf.fit_transform`'s matrix, so its rows are that
+    matrix's rows, bit for bit.
+    """
+
+    def __init__(self, vectorizer: "CharNgramTfidf", chunks: list, indices: list[np.ndarray],
+                 kept: list[np.ndarray | None]):
+        self._vectorizer, self._chunks, self._indices, self._kept = vectorizer, chunks, indices, kept
+        sizes = [len(ptr) - 1 for ptr, _, _ in chunks]
+        self.starts = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def block(self, t: int) -> sp.csr_array:
+        """The rows ``starts[t]:starts[t + 1]``."""
+        n = int(self.starts[t + 1] - self.starts[t])
+        return self._vectorizer._assemble([self._chunks[t]], [self._indices[t]], [self._kept[t]], n)
+
+    def nonempty(self) -> np.ndarray:
+        """Per document: whether its row has an entry."""
+        out = []
+        for (ptr, _, _), keep in zip(self._chunks, self._kept):
+            if keep is not None:
+                ptr = np.concatenate(([0], np.cumsum(keep)))[ptr]
+            out.append(np.diff(ptr) > 0)
+        return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+    def rows(self, wanted: np.ndarray) -> sp.csr_array:
+        """The rows ``wanted`` (document positions), in that order."""
+        wanted = np.asarray(wanted, dtype=np.int64)
+        which = np.searchsorted(self.starts, wanted, side="right") - 1
+        pieces, positions = [], []
+        for t in np.unique(which).tolist():
+            at = np.flatnonzero(which == t)
+            pieces.append(self.block(t)[wanted[at] - self.starts[t]])
+            positions.append(at)
+        if not pieces:
+            return sp.csr_array((0, len(self._vectorizer.keys_)), dtype=np.float64)
+        stacked = sp.csr_array(sp.vstack(pieces, format="csr"))
+        return sp.csr_array(stacked[np.argsort(np.concatenate(positions))])
+
+
 class CharNgramTfidf(BaseEstimator):
     """TF-IDF of compiled ``char_wb`` n-grams, equal to scikit-learn's ``TfidfVectorizer(norm=None)``.
 
@@ -262,6 +308,19 @@ class CharNgramTfidf(BaseEstimator):
 
     def fit_transform(self, documents: Sequence[str], y: object = None) -> sp.csr_array:
         """Learn the vocabulary and IDF; return the TF-IDF rows (indices sorted, not normalised)."""
+        return self._assemble(*self._fit_counts(documents), len(documents))
+
+    def fit_blocks(self, documents: Sequence[str]) -> "TfidfBlocks":
+        """Learn the vocabulary and IDF; return the TF-IDF rows as :class:`TfidfBlocks`.
+
+        The same rows as :meth:`fit_transform`, kept as 4-byte columns and
+        counts (8 bytes an entry, not 12) and made a block at a time.
+        """
+        chunks, indices, kept = self._fit_counts(documents)
+        return TfidfBlocks(self, chunks, indices, kept)
+
+    def _fit_counts(self, documents: Sequence[str]) -> tuple[list, list[np.ndarray], list[np.ndarray | None]]:
+        """Fit ``keys_`` and ``idf_``; return each chunk's ``(ptr, None, counts)``, columns and kept entries."""
         n_docs = len(documents)
         # per chunk, its own sorted n-grams and 4-byte positions in them (not the 8-byte keys)
         chunks, local, positions = [], [], []
@@ -292,7 +351,7 @@ class CharNgramTfidf(BaseEstimator):
         np.log(idf, out=idf)
         idf += 1.0
         self.idf_ = idf
-        return self._assemble(chunks, indices, kept, n_docs)
+        return chunks, indices, kept
 
     def _limit(self, df: np.ndarray, n_docs: int) -> np.ndarray | None:
         """scikit-learn's ``min_df`` / ``max_df`` pruning (``None`` when nothing is pruned)."""

@@ -108,8 +108,8 @@ def _participants_kept() -> Iterator[None]:
     """Read the participants without the cyclic garbage collector, then keep them out of its passes.
 
     They live until the command ends (:func:`run` unfreezes them); at
-    100,000 per side the passes over them took a third of the loading time
-    and left 0.2 GB more resident memory.
+    100,000 per side the collector's passes over them took about a third of
+    the loading CPU time (18 s instead of 13).
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -834,8 +834,12 @@ def _heavy_features(df_left: np.ndarray, df_right: np.ndarray, n_left: int, n_ri
 
 def _stack_released(parts: dict[str, Part], names: tuple[str, ...], slices: dict[str, slice], side: str, n: int,
                     width: int) -> np.ndarray:
-    """The components' ``side`` factors side by side (float64), each part's own array released once copied."""
-    out = np.empty((n, width))
+    """The components' ``side`` factors side by side (float64), each part's own array released once copied.
+
+    Column-major, so that each part's columns fill pages of their own: the
+    whole matrix and all the parts are never resident together.
+    """
+    out = np.empty((n, width), order="F")
     for name in names:
         out[:, slices[name]] = getattr(parts[name], side)
         setattr(parts[name], side, None)

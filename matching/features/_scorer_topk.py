@@ -60,40 +60,43 @@ def top_k(
     kr, kc = min(k, n_right), min(k, n_left)
     # running heaps of negated scores (compiled); 0 rows when a direction is not wanted
     row_keys = np.empty((n_left if want_rows else 0, kr))
-    row_heap = np.empty(row_keys.shape, np.int64)
-    row_size = np.zeros(len(row_keys), np.int64)
     col_keys = np.empty((n_right if want_cols else 0, kc))
-    col_heap = np.empty(col_keys.shape, np.int64)
-    col_size = np.zeros(len(col_keys), np.int64)
+    heaps = [row_keys, np.empty(row_keys.shape, np.int64), np.zeros(len(row_keys), np.int64),
+             col_keys, np.empty(col_keys.shape, np.int64), np.zeros(len(col_keys), np.int64)]
+    del row_keys, col_keys  # the heaps are released as soon as they are read (below)
     cells = int(max_block_cells or scorer.max_block_cells)
     if cluster is not None:  # the same blocks as Dask tasks, their heaps merged exactly
         from ._topk_cluster import fold_on_cluster
 
-        heaps = (row_keys, row_heap, row_size, col_keys, col_heap, col_size)
-        fold_on_cluster(cluster, scorer, cells, want_rows, want_cols, heaps, progress)
+        fold_on_cluster(cluster, scorer, cells, want_rows, want_cols, tuple(heaps), progress)
     else:
         # Blocks run over the canonical order and candidates are kept by canonical
         # rank, so the result (ties included) does not depend on the input order.
-        heaps = (row_keys, row_heap, row_size, col_keys, col_heap, col_size)
-        _fold_in_threads(scorer, cells, want_rows, want_cols, heaps, progress)
-    row_vals, row_idx = heaps_to_lists(row_keys, row_heap, row_size, dtype, n_right)
-    col_vals, col_idx = heaps_to_lists(col_keys, col_heap, col_size, dtype, n_left)
+        _fold_in_threads(scorer, cells, want_rows, want_cols, tuple(heaps), progress)
     pieces_i, pieces_j, pieces_v = [], [], []
     if want_rows:
-        keep = np.isfinite(row_vals)
-        pieces_i.append(scorer.left_order_[np.broadcast_to(np.arange(n_left)[:, None], keep.shape)[keep]])
-        pieces_j.append(scorer.right_order_[row_idx[keep]])
-        pieces_v.append(row_vals[keep])
+        vals, idx = heaps_to_lists(heaps[0], heaps[1], heaps[2], dtype, n_right)
+        heaps[:3] = [None] * 3
+        keep = np.isfinite(vals)
+        pieces_i.append(np.repeat(scorer.left_order_, keep.sum(axis=1)))  # row-major: each row's kept entries
+        pieces_j.append(scorer.right_order_[idx[keep]])
+        pieces_v.append(vals[keep])
+        del vals, idx, keep
     if want_cols:
-        keep = np.isfinite(col_vals)
-        pieces_i.append(scorer.left_order_[col_idx[keep]])
-        pieces_j.append(scorer.right_order_[np.broadcast_to(np.arange(n_right)[:, None], keep.shape)[keep]])
-        pieces_v.append(col_vals[keep])
-    i = np.concatenate(pieces_i).astype(np.int64)
-    j = np.concatenate(pieces_j).astype(np.int64)
+        vals, idx = heaps_to_lists(heaps[3], heaps[4], heaps[5], dtype, n_left)
+        heaps[3:] = [None] * 3
+        keep = np.isfinite(vals)
+        pieces_i.append(scorer.left_order_[idx[keep]])
+        pieces_j.append(np.repeat(scorer.right_order_, keep.sum(axis=1)))
+        pieces_v.append(vals[keep])
+        del vals, idx, keep
+    i = np.concatenate(pieces_i).astype(np.int64, copy=False)
+    j = np.concatenate(pieces_j).astype(np.int64, copy=False)
     v = np.concatenate(pieces_v)
+    del pieces_i, pieces_j, pieces_v
     key = i * max(n_right, 1) + j
-    key, first = np.unique(key, return_index=True)
+    first = np.unique(key, return_index=True)[1]
+    del key
     i, j, v = i[first], j[first], v[first]
     indptr = np.zeros(n_left + 1, dtype=np.int64)
     np.add.at(indptr, i + 1, 1)

@@ -115,6 +115,7 @@ def stage_worker(participants: str, rules: str, k: int, out: str, result: str) -
     """``matching score --out`` step by step (the command's own functions); write each step's figures as JSON."""
     import resource
 
+    from matching._memory import release_free_memory
     from matching.cli._score import _participants_kept, write_candidates
     from matching.features import Scorer
     from matching.io import load_event
@@ -137,6 +138,8 @@ def stage_worker(participants: str, rules: str, k: int, out: str, result: str) -
         done("load")
         pairs = len(left) * len(right)
         scorer = Scorer.from_round(rnd, dtype="float64" if pairs <= 10**8 else "float32").fit(left, right)
+        del event, left, right  # as the command does before its top-k pass
+        release_free_memory()
         done("fit")
         top = scorer.top_k(k, direction="both")
         done("top_k")

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .._cluster import check_cluster
+from .._memory import release_free_memory
 from ..errors import FieldError, InvalidInput
 from ..features import Scorer, explain
 from ..io import neutralize_cell, write_csv_rows
@@ -140,7 +141,6 @@ def _run(args: argparse.Namespace) -> int:
             [FieldError("rounds", rnd.name, f"round {args.round} has {len(left)} left and {len(right)} right participant(s); both sides are needed")]
         )
     pairs = len(left) * len(right)
-    names = {p.id: p.organization for p in event.participants}
     with _progress(args, pairs) as progress:
         task = progress.add_task("fitting features", total=None) if progress else None
         scorer = Scorer.from_round(rnd, dtype="float64" if pairs <= 10**8 else "float32").fit(left, right)
@@ -152,7 +152,11 @@ def _run(args: argparse.Namespace) -> int:
                 progress.update(task, completed=done, total=total)
 
         if args.out:
+            # the scorer keeps the ids, features and rules it needs: the participants' objects can go
+            del event, left, right
+            release_free_memory()
             return _write_all(args, scorer, advance)
+        names = {p.id: p.organization for p in event.participants}
         return _print_one(args, rnd, scorer, names, advance)
 
 

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .._cluster import check_cluster
+from .._memory import release_free_memory
 from ._blocks import square_blocks
 from ._topk_kernel import fold_block, heaps_to_lists, merge_heaps
 
@@ -73,31 +74,34 @@ def top_k(
         # Blocks run over the canonical order and candidates are kept by canonical
         # rank, so the result (ties included) does not depend on the input order.
         _fold_in_threads(scorer, cells, want_rows, want_cols, tuple(heaps), progress)
+    # positions as 4-byte integers when they fit (they do below 2**31 participants a side)
+    small = max(n_left, n_right) < 2**31
+    left_order = scorer.left_order_.astype(np.int32) if small else scorer.left_order_
+    right_order = scorer.right_order_.astype(np.int32) if small else scorer.right_order_
     pieces_i, pieces_j, pieces_v = [], [], []
     if want_rows:
         vals, idx = heaps_to_lists(heaps[0], heaps[1], heaps[2], dtype, n_right)
         heaps[:3] = [None] * 3
         keep = np.isfinite(vals)
-        pieces_i.append(np.repeat(scorer.left_order_, keep.sum(axis=1)))  # row-major: each row's kept entries
-        pieces_j.append(scorer.right_order_[idx[keep]])
+        pieces_i.append(np.repeat(left_order, keep.sum(axis=1)))  # row-major: each row's kept entries
+        pieces_j.append(right_order[idx[keep]])
         pieces_v.append(vals[keep])
         del vals, idx, keep
     if want_cols:
         vals, idx = heaps_to_lists(heaps[3], heaps[4], heaps[5], dtype, n_left)
         heaps[3:] = [None] * 3
         keep = np.isfinite(vals)
-        pieces_i.append(scorer.left_order_[idx[keep]])
-        pieces_j.append(np.repeat(scorer.right_order_, keep.sum(axis=1)))
+        pieces_i.append(left_order[idx[keep]])
+        pieces_j.append(np.repeat(right_order, keep.sum(axis=1)))
         pieces_v.append(vals[keep])
         del vals, idx, keep
-    i = np.concatenate(pieces_i).astype(np.int64, copy=False)
-    j = np.concatenate(pieces_j).astype(np.int64, copy=False)
-    v = np.concatenate(pieces_v)
+    release_free_memory()  # the heaps: holes in the heap once read, before the largest temporaries below
+    i, j, v = np.concatenate(pieces_i), np.concatenate(pieces_j), np.concatenate(pieces_v)
     del pieces_i, pieces_j, pieces_v
-    key = i * max(n_right, 1) + j
+    key = i.astype(np.int64) * max(n_right, 1) + j
     first = np.unique(key, return_index=True)[1]
     del key
-    i, j, v = i[first], j[first], v[first]
+    i, j, v = i[first], j[first].astype(np.int64), v[first]
     indptr = np.zeros(n_left + 1, dtype=np.int64)
     np.add.at(indptr, i + 1, 1)
     indptr = np.cumsum(indptr)

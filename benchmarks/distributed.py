@@ -86,9 +86,9 @@ def run_one(n: int, d: int, seed: int, memory_mb: int, k: int, workers: int) -> 
     if workers:
         import distributed
 
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker(workers),
-                                           processes=True, host="127.0.0.1",
-                                           dashboard_address=None, silence_logs=40)
+        from matching._cluster import local_cluster
+
+        cluster = local_cluster(workers, threads_per_worker(workers))  # what --cluster local starts, w workers
         client = distributed.Client(cluster, set_as_default=False)
     # numba compilation / cache load (and worker imports), untimed; blocks small enough to use the cluster
     solve_factors(*warm, max_block_bytes=64 * 1024, cluster=client)

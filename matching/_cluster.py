@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from .errors import ClusterUnavailable, FieldError, InvalidInput
 
-__all__ = ["CONNECT_TIMEOUT", "check_cluster", "connect"]
+__all__ = ["CONNECT_TIMEOUT", "check_cluster", "connect", "local_cluster"]
 
 #: seconds to reach a scheduler and see a worker before :class:`ClusterUnavailable`
 CONNECT_TIMEOUT = 10.0
@@ -93,10 +93,7 @@ def connect(cluster: Any, *, timeout: float | None = None) -> Iterator[Any]:
         yield cluster
         return
     if cluster == "local":
-        local = distributed.LocalCluster(
-            n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=40,
-        )
+        local = local_cluster(os.cpu_count() or 1, 1)
         try:
             with distributed.Client(local, set_as_default=False) as client:
                 yield client
@@ -111,6 +108,23 @@ def connect(cluster: Any, *, timeout: float | None = None) -> Iterator[Any]:
     with client:
         _wait_for_workers(client, cluster, limit)
         yield client
+
+
+def local_cluster(n_workers: int, threads_per_worker: int) -> Any:
+    """A ``distributed.LocalCluster`` on this machine for the blockwise passes (loopback only, no dashboard).
+
+    Its scheduler runs without the active memory manager: the manager's
+    replica reduction drops a worker's copy of the factors whenever no task
+    waits for it there, between passes, so the next pass fetched them again
+    (on a cluster of your own, ``distributed.scheduler.active-memory-manager.start:
+    false`` saves the same transfers).
+    """
+    import dask
+    import distributed
+
+    with dask.config.set({"distributed.scheduler.active-memory-manager.start": False}):
+        return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+                                        host="127.0.0.1", dashboard_address=None, silence_logs=40)
 
 
 def _wait_for_workers(client: Any, name: str, limit: float) -> None:

@@ -287,3 +287,13 @@ def test_the_service_reads_its_dask_scheduler_from_the_environment():
     assert Settings.from_env({}).dask_scheduler is None
     with pytest.raises(ValidationError, match="dask_scheduler"):
         Settings.from_env({"MATCHING_DASK_SCHEDULER": "no such address!"})
+
+
+def test_the_local_cluster_runs_without_replica_reduction(client):
+    """``--cluster local`` starts its scheduler without the active memory manager, whose replica
+    reduction dropped a worker's copy of the factors between passes (fetched again the next pass);
+    a default cluster (the module's) runs it."""
+    assert client.amm.running() is True
+    with _cluster.local_cluster(1, 1) as cluster, distributed.Client(cluster, set_as_default=False) as c:
+        assert c.amm.running() is False
+        assert sum(c.nthreads().values()) == 1

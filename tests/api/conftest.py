@@ -103,6 +103,15 @@ def _postgres_clean(schema: str) -> None:
     from sqlalchemy import text
 
     with _postgres_admin().begin() as conn:
+        # the schema is this pytest worker's own: a connection still holding a lock on one of its tables is
+        # an earlier test's leftover (a thread it left running, a session it never closed); end it rather than
+        # wait for it (a CI run once failed a setup here on the lock timeout)
+        leftovers = conn.execute(text(
+            "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND l.pid <> pg_backend_pid()"),
+            {"s": schema}).scalars().all()
+        for pid in leftovers:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         conn.execute(text("SET LOCAL lock_timeout = '30s'"))
         names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"),
                              {"s": schema}).scalars().all()

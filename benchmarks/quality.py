@@ -452,17 +452,16 @@ def round_targets(round_rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str
         for key, name in (("later_mutual_yes_rate", "realized"), ("later_expected_rate", "expected")):
             rates = {planner: mean(planner, key) for planner in ROUND_PLANNERS}
             figures.update({f"{name}.{planner}": v for planner, v in rates.items()})
-            gap = None if None in rates.values() or rates["oracle"] == rates["profile"] else \
-                (rates["reciprocal"] - rates["profile"]) / (rates["oracle"] - rates["profile"])
-            figures[f"gap_closed.{name}"] = gap
-            if None not in rates.values() and rates["oracle"] != rates["profile"]:
-                figures[f"gap_closed_observable_oracle.{name}"] = \
-                    (rates["observable-oracle"] - rates["profile"]) / (rates["oracle"] - rates["profile"])
-            else:
-                figures[f"gap_closed_observable_oracle.{name}"] = None
-            ceiling = rates["learnable-oracle"]
-            figures[f"gap_closed_learnable.{name}"] = None if None in rates.values() or ceiling == rates["profile"] else \
-                (rates["reciprocal"] - rates["profile"]) / (ceiling - rates["profile"])
+
+            def closed(planner: str, ceiling: str) -> float | None:
+                """The share of the profile → ``ceiling`` gap that ``planner``'s plans close."""
+                if None in rates.values() or rates[ceiling] == rates["profile"]:
+                    return None
+                return (rates[planner] - rates["profile"]) / (rates[ceiling] - rates["profile"])
+
+            figures[f"gap_closed.{name}"] = closed("reciprocal", "oracle")
+            figures[f"gap_closed_observable_oracle.{name}"] = closed("observable-oracle", "oracle")
+            figures[f"gap_closed_learnable.{name}"] = closed("reciprocal", "learnable-oracle")
         figures["auc_target_met"] = gain is not None and gain >= TARGET_AUC_GAIN
         figures["gap_target_met"] = figures["gap_closed.realized"] is not None and figures["gap_closed.realized"] >= TARGET_GAP_CLOSED
         out[preset] = figures

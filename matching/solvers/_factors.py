@@ -156,7 +156,6 @@ def _csr_of_pairs(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarra
 # The problem: factors, forbidden pairs, blocks
 
 
-
 class _Scratch:
     """One output array reused by the row blocks of a pass: each product overwrites the last.
 

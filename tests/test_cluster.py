@@ -95,6 +95,53 @@ def test_sparse_terms_and_forbidden_classes_on_a_cluster(client):
         assert remote.info["cluster"]["tasks"] > 2
 
 
+def _resident_copies() -> int:
+    from matching.solvers import _factors_dask
+
+    return len(_factors_dask._RESIDENT)
+
+
+def _set_resident_bytes(value: int) -> None:
+    from matching.solvers import _factors_dask
+
+    _factors_dask.RESIDENT_BYTES = value
+
+
+def test_workers_read_their_own_copies_of_the_factors_and_get_the_same_result(client):
+    x, y = instance("ties", 150, 140, seed=4)
+    options = dict(k=3, max_block_bytes=BLOCK, forbidden=[(1, 2), (40, 9)])
+    local = solve_factors(x, y, **options)
+    client.run(_set_resident_bytes, 0)  # every array a task receives is copied, however small
+    try:
+        remote = solve_factors(x, y, cluster=client, **options)
+        copies = client.run(_resident_copies)
+    finally:
+        client.run(_set_resident_bytes, 4 << 20)
+    assert_identical(local, remote)
+    assert sum(copies.values()) > 0
+
+
+def test_a_resident_copy_is_made_once_per_array_and_dropped_with_it(monkeypatch):
+    import gc
+
+    from matching.solvers import _factors_dask as D
+
+    monkeypatch.setattr(D, "RESIDENT_BYTES", 64)
+    buffer = bytearray(np.arange(100, dtype=np.float64).tobytes())  # as a transfer leaves it: a view of a buffer
+    view = np.frombuffer(buffer, dtype=np.float64).reshape(20, 5)
+    copy = D._resident(view)
+    assert copy is not view and copy.flags.owndata
+    np.testing.assert_array_equal(copy, view)
+    assert D._resident(view) is copy  # once per array
+    owned, small = np.ones((20, 5)), np.frombuffer(bytearray(16), dtype=np.float64)
+    assert D._resident(owned) is owned and D._resident(small) is small
+    assert id(view) in D._RESIDENT
+    key = id(view)
+    del view
+    gc.collect()
+    assert key not in D._RESIDENT
+
+
 def test_float64_search_and_minimizing_on_a_cluster(client):
     x, y = instance("uniform", 90, 140, seed=3)  # more right than left: solved transposed
     options = dict(k=2, max_block_bytes=BLOCK, dtype=np.float64, maximize=False, require_complete=True)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -42,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from matching._cores import available_cores
 
 from . import _measure
 from .large import embeddings
@@ -73,7 +74,7 @@ def _worker_usage() -> dict[str, float]:
 
 def threads_per_worker(workers: int) -> int:
     """Threads of each of ``workers`` worker processes so that together they use every core."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
+    return max(1, available_cores() // max(1, workers))
 
 
 def run_one(n: int, d: int, seed: int, memory_mb: int, k: int, workers: int) -> dict[str, Any]:

@@ -19,11 +19,11 @@ naming the address.  This module imports Dask only inside :func:`connect`.
 
 from __future__ import annotations
 
-import os
 import re
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from ._cores import available_cores
 from .errors import ClusterUnavailable, FieldError, InvalidInput
 
 __all__ = ["CONNECT_TIMEOUT", "check_cluster", "connect", "local_cluster"]
@@ -93,7 +93,7 @@ def connect(cluster: Any, *, timeout: float | None = None) -> Iterator[Any]:
         yield cluster
         return
     if cluster == "local":
-        local = local_cluster(os.cpu_count() or 1, 1)
+        local = local_cluster(available_cores(), 1)
         try:
             with distributed.Client(local, set_as_default=False) as client:
                 yield client

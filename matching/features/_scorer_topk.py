@@ -15,7 +15,6 @@ per side and k = 20).
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -25,6 +24,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .._cluster import check_cluster
+from .._cores import available_cores
 from .._memory import release_free_memory
 from ._blocks import square_blocks
 from ._topk_kernel import fold_block, heaps_to_lists, merge_heaps
@@ -34,10 +34,7 @@ __all__ = ["top_k", "worker_count"]
 
 def worker_count() -> int:
     """The threads :meth:`Scorer.top_k` folds blocks in: the CPU cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 def top_k(

@@ -5,48 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..solvers._heap import merge_ranked, push_ranked, replace_ranked_root
+
 __all__ = ["fold_block", "merge_heaps", "heaps_to_lists"]
-
-
-@njit(cache=True, inline="always")
-def _worse(ka, ia, kb, ib):  # pragma: no cover - compiled
-    """Entry ``(ka, ia)`` ranks after ``(kb, ib)``: a larger key (negated score), or an equal key and a larger index."""
-    return ka > kb or (ka == kb and ia > ib)
-
-
-@njit(cache=True)
-def _push(keys, idx, o, size, key, j):  # pragma: no cover - compiled
-    """Add ``(key, j)`` to the heap ``keys[o, :size]`` whose root is its worst entry; return the new size."""
-    pos = size
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if not _worse(key, j, keys[o, parent], idx[o, parent]):
-            break
-        keys[o, pos] = keys[o, parent]
-        idx[o, pos] = idx[o, parent]
-        pos = parent
-    keys[o, pos] = key
-    idx[o, pos] = j
-    return size + 1
-
-
-@njit(cache=True)
-def _replace_root(keys, idx, o, size, key, j):  # pragma: no cover - compiled
-    """Replace the worst entry (the root) of the full heap ``keys[o, :size]`` by the better ``(key, j)``."""
-    pos = 0
-    while True:
-        c = 2 * pos + 1
-        if c >= size:
-            break
-        if c + 1 < size and _worse(keys[o, c + 1], idx[o, c + 1], keys[o, c], idx[o, c]):
-            c += 1
-        if not _worse(keys[o, c], idx[o, c], key, j):
-            break
-        keys[o, pos] = keys[o, c]
-        idx[o, pos] = idx[o, c]
-        pos = c
-    keys[o, pos] = key
-    idx[o, pos] = j
 
 
 @njit(cache=True, nogil=True)
@@ -72,6 +33,8 @@ def fold_block(scores, row0, col0, row_keys, row_idx, row_size, col_keys, col_id
         for q in range(m):
             o = col0 + q
             cthr[q] = col_keys[o, 0] if col_size[o] == kc else np.inf
+    rk, ri = row_keys.reshape(-1), row_idx.reshape(-1)  # heaps at offsets of flat views
+    ck, ci = col_keys.reshape(-1), col_idx.reshape(-1)
     for t in range(b):
         i = row0 + t
         rthr = -np.inf
@@ -82,42 +45,33 @@ def fold_block(scores, row0, col0, row_keys, row_idx, row_size, col_keys, col_id
             if key < rthr:
                 size = row_size[i]
                 if size < kr:
-                    size = _push(row_keys, row_idx, i, size, key, col0 + q)
+                    size = push_ranked(rk, ri, i * kr, size, key, col0 + q)
                     row_size[i] = size
                 else:
-                    _replace_root(row_keys, row_idx, i, size, key, col0 + q)
+                    replace_ranked_root(rk, ri, i * kr, size, key, col0 + q)
                 if size == kr:
                     rthr = row_keys[i, 0]
             if key < cthr[q]:
                 o = col0 + q
                 size = col_size[o]
                 if size < kc:
-                    size = _push(col_keys, col_idx, o, size, key, i)
+                    size = push_ranked(ck, ci, o * kc, size, key, i)
                     col_size[o] = size
                 else:
-                    _replace_root(col_keys, col_idx, o, size, key, i)
+                    replace_ranked_root(ck, ci, o * kc, size, key, i)
                 if size == kc:
                     cthr[q] = col_keys[o, 0]
 
 
-@njit(cache=True, nogil=True)
-def merge_heaps(keys, idx, size, other_keys, other_idx, other_size):  # pragma: no cover - compiled
+def merge_heaps(keys, idx, size, other_keys, other_idx, other_size) -> None:
     """Fold the heaps ``other_*`` into ``keys / idx / size``, in place (same shapes, one heap per owner row).
 
     Each owner keeps its ``k`` best entries by (key, index) of both: the
     heaps :func:`fold_block` keeps over the blocks of both, whatever order
     the two were folded in.
     """
-    for o in range(size.shape[0]):
-        s = size[o]
-        for t in range(other_size[o]):
-            key = other_keys[o, t]
-            j = other_idx[o, t]
-            if s < keys.shape[1]:
-                s = _push(keys, idx, o, s, key, j)
-            elif _worse(keys[o, 0], idx[o, 0], key, j):
-                _replace_root(keys, idx, o, s, key, j)
-        size[o] = s
+    k = keys.shape[1]
+    merge_ranked(keys.reshape(-1), idx.reshape(-1), size, k, other_keys.reshape(-1), other_idx.reshape(-1), other_size)
 
 
 def heaps_to_lists(keys: np.ndarray, idx: np.ndarray, size: np.ndarray, dtype: np.dtype, pad: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,50 +5,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._heap import merge_ranked, push_ranked, ranked_worse, replace_ranked_root
+
 __all__ = ["block_top_k", "merge_heaps", "pair_dots"]
 
 _B = 64
-
-
-@njit(cache=True, inline="always")
-def _worse(ka, ia, kb, ib):  # pragma: no cover - compiled
-    """Entry ``(ka, ia)`` ranks after ``(kb, ib)``: a larger key, or an equal key and a larger index."""
-    return ka > kb or (ka == kb and ia > ib)
-
-
-@njit(cache=True)
-def _push(keys, idx, off, size, key, j):  # pragma: no cover - compiled
-    """Add ``(key, j)`` to the heap ``keys[off:off+size]`` whose root is its worst entry; return the new size."""
-    pos = size
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if not _worse(key, j, keys[off + parent], idx[off + parent]):
-            break
-        keys[off + pos] = keys[off + parent]
-        idx[off + pos] = idx[off + parent]
-        pos = parent
-    keys[off + pos] = key
-    idx[off + pos] = j
-    return size + 1
-
-
-@njit(cache=True)
-def _replace_root(keys, idx, off, size, key, j):  # pragma: no cover - compiled
-    """Replace the worst entry (the root) of the full heap ``keys[off:off+size]`` by the better ``(key, j)``."""
-    pos = 0
-    while True:
-        c = 2 * pos + 1
-        if c >= size:
-            break
-        if c + 1 < size and _worse(keys[off + c + 1], idx[off + c + 1], keys[off + c], idx[off + c]):
-            c += 1
-        if not _worse(keys[off + c], idx[off + c], key, j):
-            break
-        keys[off + pos] = keys[off + c]
-        idx[off + pos] = idx[off + c]
-        pos = c
-    keys[off + pos] = key
-    idx[off + pos] = j
 
 
 @njit(cache=True)
@@ -62,9 +23,9 @@ def _heap_push(keys, idx, off, size, k, key, j):  # pragma: no cover - compiled
     exactly the heap of one pass over all blocks (:func:`merge_heaps`).
     """
     if size < k:
-        return _push(keys, idx, off, size, key, j)
-    if _worse(keys[off], idx[off], key, j):
-        _replace_root(keys, idx, off, size, key, j)
+        return push_ranked(keys, idx, off, size, key, j)
+    if ranked_worse(keys[off], idx[off], key, j):
+        replace_ranked_root(keys, idx, off, size, key, j)
     return size
 
 
@@ -157,21 +118,10 @@ def pair_dots(a, b, rows, cols, out):  # pragma: no cover - compiled
         out[t] = acc
 
 
-@njit(cache=True, nogil=True)
-def merge_heaps(keys, idx, size, k, other_keys, other_idx, other_size):  # pragma: no cover - compiled
+def merge_heaps(keys, idx, size, k, other_keys, other_idx, other_size) -> None:
     """Fold the heaps ``other_*`` into ``keys / idx / size`` (``k`` slots per owner), in place.
 
     Each owner keeps its ``k`` smallest entries by (key, index) of both: the
     same set as one pass of :func:`block_top_k` over the rows of both.
     """
-    for o in range(size.shape[0]):
-        off = o * k
-        s = size[o]
-        for t in range(other_size[o]):
-            key = other_keys[off + t]
-            j = other_idx[off + t]
-            if s < k:
-                s = _push(keys, idx, off, s, key, j)
-            elif _worse(keys[off], idx[off], key, j):
-                _replace_root(keys, idx, off, s, key, j)
-        size[o] = s
+    merge_ranked(keys, idx, size, k, other_keys, other_idx, other_size)

@@ -54,3 +54,40 @@ def test_next_round_with_learning_shows_the_learned_part_in_both_languages(page,
     expect(learned).to_contain_text("これまでの回答から学習した部分")
     expect(learned.locator("ul.learned-reasons li").first).to_contain_text("プロフィールのみで")
     shot(page, "02-learned-ja")
+
+
+def test_a_late_answer_of_the_first_load_does_not_draw_over_a_new_result(page, live_server, sign_in, wait_job):
+    data = generate("reskilling", seed=6, n_left=10, n_right=3)
+    with live_server.client() as client:
+        event = client.post("/api/v1/events", json={"name": "Slow list"}).raise_for_status().json()
+        base = f"/api/v1/events/{event['id']}"
+        client.post(f"{base}/participants/import", content=participants_to_bytes(data.participants, format="csv"),
+                    headers={"Content-Type": "text/csv"}).raise_for_status()
+        old = wait_job(client, client.post(f"{base}/jobs", json={"kind": "match", "round": 0}).raise_for_status().json())
+    # the page's first request for the list of results answers 4 s late (a slow network or server)
+    page.add_init_script("""
+        const fetched = window.fetch.bind(window);
+        let first = true;
+        window.fetch = (url, options) => {
+          if (first && String(url).includes("/results?")) {
+            first = false;
+            const answer = fetched(url, options);  // asked now, before the run: the list without its result
+            return new Promise((resolve) => setTimeout(() => resolve(answer), 4000));
+          }
+          return fetched(url, options);
+        };
+    """)
+    sign_in(page, live_server.token)
+    page.goto(f"/events/{event['id']}/matching?lang=en")
+    page.locator("#run-button").click()
+    expect(page.locator("#job-status")).to_contain_text("Done", timeout=90_000)
+    page.wait_for_timeout(5000)  # the late first answer has come by now
+    select = page.locator("#result-select")
+    new = select.input_value()
+    assert new != old["result_id"]
+    with live_server.client() as client:
+        wanted = client.get(f"/api/v1/results/{new}/pairs?limit=100").raise_for_status().json()["items"]
+    rows = page.locator("#pairs-table tbody tr.pair")
+    expect(rows).to_have_count(len(wanted))
+    shown = {(rows.nth(k).get_attribute("data-left"), rows.nth(k).get_attribute("data-right")) for k in range(rows.count())}
+    assert shown == {(p["left_id"], p["right_id"]) for p in wanted}

@@ -323,13 +323,20 @@ async function renderCharts() {
 
 $("group-by").addEventListener("change", () => { renderCharts().catch((err) => showError($("results-status"), err)); });
 
+// The latest call of showResult and of loadResults: an older call answered late (the page's first
+// load, slow, after a run's result is shown) must not draw its result over the newer one.
+let showing = 0;
+let listing = 0;
+
 async function showResult(resultId) {
+  const mine = ++showing;
   $("results-status").replaceChildren();
   try {
     const [summary, rows] = await Promise.all([
       api(`/api/v1/results/${resultId}`),
       allItems(`/api/v1/results/${resultId}/pairs?lang=${LANG}`),
     ]);
+    if (mine !== showing) return;
     pairs = rows;
     renderSummary(summary);
     sortPairs();
@@ -340,8 +347,10 @@ async function showResult(resultId) {
 }
 
 async function loadResults(selectId) {
+  const mine = ++listing;
   try {
     const results = (await allItems(`${base}/results`)).filter((r) => (r.kind || "match") === "match");
+    if (mine !== listing) return;
     results.sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
     const select = $("result-select");
     select.replaceChildren(...results.map((r) => el("option", { value: r.id },

@@ -676,12 +676,28 @@ def solve_capacitated(
     applications of the theory of linear inequalities to extremal
     combinatorial analysis" (1960) for the circulation feasibility condition.
     """
+    return _solve(scores, left_capacity=left_capacity, right_capacity=right_capacity, left_min=left_min,
+                  right_min=right_min, forbidden=forbidden, required=required, maximize=maximize, pricing=None)
+
+
+def solve_given_pairs(scores: sp.csr_array, **bounds: Any) -> MatchResult:
+    """:func:`solve_capacitated` over every stored pair of the sparse ``scores`` at once, without its own pricing.
+
+    For a caller whose pairs are already a priced candidate subset of a
+    larger problem (:func:`matching.solvers.solve_factors`): one solve of
+    the given pairs instead of a nested candidate-and-pricing loop over them.
+    """
+    return _solve(scores, pricing=False, **bounds)
+
+
+def _solve(scores: Any, *, left_capacity: Any, right_capacity: Any, left_min: Any = None, right_min: Any = None,
+           forbidden: Any = None, required: Any = None, maximize: bool = True, pricing: bool | None) -> MatchResult:
     start = time.perf_counter()
     si, bm = prepare(
         scores, left_capacity=left_capacity, right_capacity=right_capacity, left_min=left_min,
         right_min=right_min, forbidden=forbidden, required=required, maximize=maximize,
     )
-    sol = solve_bmatching(bm)
+    sol = solve_bmatching(bm, pricing=pricing)
     worst, bound = sol.max_violation, sol.dual_bound
     sign = 1.0 if maximize else -1.0
     pairs = np.column_stack([bm.rows[sol.chosen], bm.cols[sol.chosen]])

@@ -23,7 +23,10 @@ only
 Capacities, minimums (``left_min`` / ``right_min``) and required pairs go to
 the capacitated solver on the candidates (required pairs always among them;
 candidates widened when the minimums need partners outside them), priced
-the same way.  ``max_block_bytes`` bounds the score block held at once and
+the same way: without minimums one min-cost flow over all the candidates
+per round (:func:`._capacitated.solve_given_pairs`), and after a full pass
+only the rows whose margin bound no longer clears them
+(:func:`_rows_to_price`).  ``max_block_bytes`` bounds the score block held at once and
 ``progress(stage, done, total)`` reports every block (the CLI's
 ``matching match-factors`` draws it as a progress bar).  ``cluster=`` runs
 the passes over the blocks as Dask tasks (:mod:`._factors_dask`), calling
@@ -628,7 +631,9 @@ def solve_factors(
     Time is about two passes of ``n · m · d`` multiply-adds (candidates in
     ``dtype``, a first pricing round in float64); later rounds price only
     the left participants whose potential rose past the slack of their best
-    non-candidate pair.  Memory is the factors, the candidates and one block.
+    non-candidate pair (capacitated: past that slack less the largest move
+    of a right participant's potential towards a violation since the last
+    full pass).  Memory is the factors, the candidates and one block.
 
     References
     ----------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
@@ -283,11 +284,13 @@ _EN_STOP = frozenset(
 )
 
 
-def _terms(text: str) -> set[str]:
+@lru_cache(maxsize=2**14)
+def _terms(text: str) -> frozenset[str]:
+    """The candidate keywords of a text (cached: a participant's text is read once per pair it is in)."""
     text = unicodedata.normalize("NFKC", text)
     terms = set(_JA_TERM.findall(text))
     terms |= {w.strip("-") for w in _EN_WORD.findall(text.lower()) if w.strip("-") not in _EN_STOP}
-    return {t for t in terms if len(t) >= 2}
+    return frozenset(t for t in terms if len(t) >= 2)
 
 
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
@@ -310,6 +313,12 @@ def _common_substrings(a: str, b: str, min_len: int = 2) -> set[str]:
     return {s for s in found if not any(s != t and s in t for t in found)}
 
 
+@lru_cache(maxsize=2**16)
+def _readable_common_pieces(a: str, b: str) -> frozenset[str]:
+    """The maximal common substrings of two Japanese terms that read as words (cached: terms recur across pairs)."""
+    return frozenset(s for s in _common_substrings(a, b) if _readable_piece(s))
+
+
 def matching_keywords(text_a: str, text_b: str, idf: dict[str, float] | None = None, *, limit: int = 5) -> list[str]:
     """Readable keywords the two texts share, most specific first.
 
@@ -325,7 +334,7 @@ def matching_keywords(text_a: str, text_b: str, idf: dict[str, float] | None = N
     ja_b = [t for t in terms_b - shared if _JA_TERM.fullmatch(t)]
     for ta in ja_a:
         for tb in ja_b:
-            shared |= {s for s in _common_substrings(ta, tb) if _readable_piece(s)}
+            shared |= _readable_common_pieces(ta, tb)
     shared = {s for s in shared if not any(s != t and s in t for t in shared)}
 
     def rarity(term: str) -> float:

@@ -1,0 +1,47 @@
+"""Partner ranks on the factor path: float32 bands screened, the few near a threshold recomputed exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from datasets.synthetic import generate
+from matching import _factor_round as FR
+from matching.model import Event
+from matching.pipeline import _ranks, match_round
+
+
+@pytest.fixture(scope="module", params=[("overseas", 12, 25, 60), ("succession", 11, 60, 50)])
+def matched(request):
+    preset, seed, n_left, n_right = request.param
+    data = generate(preset, seed=seed, n_left=n_left, n_right=n_right)
+    event = Event.build(data.programme, list(data.participants))
+    return match_round(event, path="factors"), match_round(event, path="dense")
+
+
+class _EverythingExact(FR._Float32Bands):
+    """Every score counts as near its threshold: each comparison goes through the exact recomputation."""
+
+    def __init__(self, scorer):
+        super().__init__(scorer)
+        self.err = 1e6
+
+
+@pytest.mark.parametrize("bands", [FR._Float32Bands, _EverythingExact])
+def test_screened_ranks_equal_the_dense_ranks(matched, bands, monkeypatch):
+    factors, dense = matched
+    monkeypatch.setattr(FR, "_Float32Bands", bands)
+    pairs = factors.result.pairs
+    rank_left, rank_right = FR.partner_ranks(factors.problem.scorer, pairs)
+    left_rank, right_rank = _ranks(dense.problem.scores, dense.problem.forbidden)
+    assert np.array_equal(rank_left, left_rank[pairs[:, 0], pairs[:, 1]])
+    assert np.array_equal(rank_right, right_rank[pairs[:, 0], pairs[:, 1]])
+
+
+def test_the_error_bound_covers_the_float32_bands(matched):
+    scorer = matched[0].problem.scorer
+    bands = FR._Float32Bands(scorer)
+    band, mask = bands.band(slice(0, scorer.n_left_))
+    exact = scorer.score_matrix()[np.ix_(scorer.left_order_, scorer.right_order_)]
+    gap = np.abs(band.astype(np.float64) - exact)[~mask]
+    assert 0 < gap.max() <= bands.err  # float32 did round, and never past the bound

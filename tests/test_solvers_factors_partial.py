@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from matching.solvers import solve_capacitated, solve_factors
 from matching.solvers._capacitated import solve_given_pairs
-from matching.solvers._factors import _rows_to_price
+from matching.solvers._factors_capacitated import _rows_to_price
 
 
 @pytest.mark.parametrize("maximize", [True, False])

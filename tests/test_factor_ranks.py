@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from datasets.synthetic import generate
-from matching import _factor_round as FR
+from matching import _factor_ranks as FR
 from matching.model import Event
 from matching.pipeline import _ranks, match_round
 

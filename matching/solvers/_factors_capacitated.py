@@ -1,0 +1,147 @@
+"""The capacitated loop of :func:`~matching.solvers.solve_factors`: capacities, minimums, required pairs.
+
+The candidates go to the capacitated solver (required pairs always among
+them; widened when the minimums need partners outside them): without
+minimums one min-cost flow over all of them per round
+(:func:`._capacitated.solve_given_pairs`), with minimums the HiGHS LP with
+its own candidate loop.  Each round prices the full problem against the
+solver's duals (:func:`._factors._pricer`) and adds the violated pairs;
+after a full pass only the rows whose margin bound no longer clears them
+are priced (:func:`_rows_to_price`).
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import Infeasible
+from ._capacitated import solve_capacitated, solve_given_pairs
+from ._factors import _ADD_K, _ADD_K_MAX, _Factors, _pricer
+from ._result import DualCertificate, MatchResult, Status
+
+__all__ = ["capacitated"]
+
+#: extra candidates per participant beyond its capacity (capacitated path)
+_EXTRA = 4
+#: relative tolerance of the capacitated pricing test (matches the capacitated solver's)
+_CAP_TOL = 1e-7
+#: a capacitated pricing round prices every row again once more than this share of them may have moved
+_PARTIAL_SHARE = 0.5
+#: pricing rounds after which the capacitated loop gives up (never reached in practice)
+_MAX_CAP_ROUNDS = 200
+
+
+def _with_pairs(rows, cols, vals, extra: np.ndarray, f: "_Factors"):
+    """The candidates plus the pairs ``extra`` (k×2) with their exact scores, without duplicates."""
+    if len(extra) == 0:
+        return rows, cols, vals
+    keys = rows * f.m + cols
+    new = extra[~np.isin(extra[:, 0] * f.m + extra[:, 1], keys)]
+    return (np.concatenate([rows, new[:, 0]]), np.concatenate([cols, new[:, 1]]),
+            np.concatenate([vals, f.values(new[:, 0], new[:, 1])]))
+
+
+def _rows_to_price(base: tuple[np.ndarray, np.ndarray, np.ndarray] | None, left: np.ndarray, right: np.ndarray,
+                   sign: float) -> np.ndarray | None:
+    """Left participants that may have a violated pair under the potentials ``left, right`` (None: everyone).
+
+    ``base = (left0, right0, margin0)``: the potentials of the last full
+    pricing pass and each row's smallest reduced cost over its non-candidate
+    pairs then (``-inf`` for a row that had violators).  A reduced cost
+    ``sign * s - sign * left[i] - sign * right[j]`` moved by ``-sign * (left[i]
+    - left0[i]) - sign * (right[j] - right0[j])`` since, and candidates were
+    only added, so row ``i`` keeps every non-candidate reduced cost >= 0 while
+    ``margin0[i] - sign * (left[i] - left0[i]) + min_j(-sign * (right[j] -
+    right0[j])) >= 0``: only the other rows are priced.  A full pass (None)
+    when more than :data:`_PARTIAL_SHARE` of the rows would be.
+    """
+    if base is None:
+        return None
+    left0, right0, margin0 = base
+    column_shift = float(np.min(-sign * (right - right0), initial=0.0))
+    with np.errstate(invalid="ignore"):
+        calm = margin0 - sign * (left - left0) + column_shift >= 0.0
+    todo = np.flatnonzero(~calm).astype(np.int64)
+    return None if len(todo) > _PARTIAL_SHARE * len(left) else todo
+
+
+def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start, extras,
+                 attach=None):
+    lcap, rcap, lmin, rmin, rpairs = bounds
+    n, m = len(a), len(b)
+    f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress, extras, sign)
+    f.remote = attach(f) if attach is not None else None
+    k_row = int(min(max(k, int(lcap.max()) + _EXTRA), m))
+    k_col = int(min(max(k // 2, int(rcap.max()) + _EXTRA), n))
+    constraints = dict(left_capacity=lcap, right_capacity=rcap, left_min=lmin, right_min=rmin, maximize=maximize)
+    # the candidates are already a priced subset: without minimums one flow over all of them beats the
+    # capacitated solver's own candidate-and-pricing loop (the LP for minimums keeps it: it grows faster)
+    solve_candidates = solve_capacitated if (lmin.any() or rmin.any()) else solve_given_pairs
+    while True:
+        rows, cols, vals = _with_pairs(*f.candidates(sign, k_row, k_col), rpairs, f)
+        cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
+        cand.sum_duplicates()
+        try:
+            res = solve_candidates(cand, required=rpairs, **constraints)
+            break
+        except Infeasible:
+            # the minimums may need partners outside the candidates: widen them (at worst to every pair)
+            if (k_row >= m and k_col >= n) or not (lmin.any() or rmin.any()):
+                raise
+            k_row, k_col = min(2 * k_row, m), min(2 * k_col, n)
+    initial = len(rows)
+    price = _pricer(f, sign, exact=f.a_search.dtype == np.float64)
+    rounds = 0
+    per_row = _ADD_K
+    checked = f.n_allowed()
+    worst_seen = 0.0
+    base = None  # potentials and row margins of the last full pricing pass
+    full_passes = 0
+    while True:
+        scale = max(1.0, float(np.max(np.abs(vals), initial=0.0)))
+        tol = _CAP_TOL * scale
+        if rounds:
+            cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
+            cand.sum_duplicates()
+            res = solve_candidates(cand, required=rpairs, **constraints)
+        p, q = res.certificate.left_potential, res.certificate.right_potential
+        cptr = cand.indptr.astype(np.int64)
+        cidx = cand.indices.astype(np.int64)
+        todo = _rows_to_price(base, p, q, sign)
+        found = price(p, q, tol, todo, (cptr, cidx), per_row)
+        rounds += 1
+        if todo is None:
+            full_passes += 1
+            margin = np.asarray(found.priced_margin, dtype=np.float64).copy()
+            margin[found.rows] = -np.inf  # a row that had violators is priced again until the next full pass
+            base = (p.copy(), q.copy(), margin)
+        # the kernel's per-row worst also counts candidate pairs, whose reduced cost may be positive
+        # when matched: measure the violation on the non-candidate pairs it returned instead
+        if len(found.rows):
+            viol = -sign * (found.scores - p[found.rows] - q[found.cols])
+            worst_seen = float(np.max(viol, initial=0.0))
+            bad = viol > tol
+        else:
+            worst_seen, bad = 0.0, np.zeros(0, bool)
+        if not bad.any() or rounds >= _MAX_CAP_ROUNDS:
+            break
+        rows = np.concatenate([rows, found.rows[bad]])
+        cols = np.concatenate([cols, found.cols[bad]])
+        vals = np.concatenate([vals, found.scores[bad]])
+        per_row = min(per_row * 2, _ADD_K_MAX)
+    status = Status.OPTIMAL if not bad.any() else Status.FEASIBLE
+    pairs = res.pairs
+    total = float(np.sum(f.values(pairs[:, 0], pairs[:, 1]))) if len(pairs) else 0.0
+    cert = DualCertificate(
+        left_potential=p, right_potential=q,
+        max_violation=max(res.certificate.max_violation, worst_seen), pairs_checked=checked, pricing_rounds=rounds,
+    )
+    return MatchResult(
+        pairs=pairs, objective=total, status=status, solver=f"factors-{res.solver}",
+        wall_time=perf_counter() - start, shape=(n, m), maximize=maximize, certificate=cert,
+        info={"candidates": int(cand.nnz), "initial_candidates": initial, "block_rows": f.block_rows,
+              "dual_bound": res.info["dual_bound"], "tolerance": tol, "full_pricing_passes": full_passes},
+    )

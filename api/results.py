@@ -12,6 +12,7 @@ from matching.errors import FieldError, InvalidInput
 from matching.io import csv_text
 
 from . import service
+from ._timetables import TIMETABLES
 from .models import EventRow, FeedbackRow, PairRow, ParticipantRow, ResultRow
 from .problems import Problem, not_found
 
@@ -43,8 +44,10 @@ PAIR_SORTS = {
 
 
 def get_result(session: Session, organizer_id: str, result_id: str) -> tuple[ResultRow, EventRow]:
+    """The organizer's result and its event; 404 when it is not theirs.  Its timetable is read when used (:func:`timetable_of`)."""
     found = session.execute(select(ResultRow, EventRow).join(EventRow, EventRow.id == ResultRow.event_id)
-                            .where(ResultRow.id == result_id, EventRow.organizer_id == organizer_id)).first()
+                            .where(ResultRow.id == result_id, EventRow.organizer_id == organizer_id)
+                            .options(defer(ResultRow.timetable))).first()
     if found is None:
         raise not_found("result", result_id)
     return found[0], found[1]
@@ -192,9 +195,11 @@ def _quality_from_rows(rows: list[dict[str, Any]], n_left: int, n_right: int) ->
 
 
 def timetable_of(result: ResultRow) -> dict[str, Any]:
-    if result.timetable is None:
+    """The result's timetable (read-only: kept for the process's later requests, :mod:`api._timetables`); 409 for none."""
+    found = TIMETABLES.get(result.id, lambda: result.timetable)
+    if found is None:
         raise Problem("conflict", code="result_no_timetable", params={"result": result.id, "kind": result.kind})
-    return result.timetable
+    return found.data
 
 
 def agenda(result: ResultRow, participant_id: str) -> dict[str, Any]:
@@ -255,10 +260,11 @@ def _current(result: ResultRow, event: EventRow) -> bool:
 
 def _latest(session: Session, event: EventRow, kinds: tuple[str, ...], participant: str) -> ResultRow | None:
     """The newest result of ``kinds`` that names ``participant`` and is still current for the event's profiles."""
-    # Only the timetable of the big JSON columns is read here (``inputs``, the whole event, is deferred in the
-    # model: parsing it for every candidate made a portal agenda cost ~30 ms of CPU; benchmarks/service.py).
+    # None of the big JSON columns is read here (``inputs``, the whole event, is deferred in the model: parsing
+    # it for every candidate made a portal agenda cost ~30 ms of CPU; benchmarks/service.py); a plan's timetable
+    # is read once per process (api._timetables: parsing it was 3-4 ms of an agenda's 8; benchmarks/service_cpu.py).
     for result in session.scalars(select(ResultRow).where(ResultRow.event_id == event.id, ResultRow.kind.in_(kinds))
-                                  .options(defer(ResultRow.unmatched), defer(ResultRow.summary))
+                                  .options(defer(ResultRow.unmatched), defer(ResultRow.summary), defer(ResultRow.timetable))
                                   .order_by(ResultRow.created_at.desc(), ResultRow.id)):
         if not _current(result, event):
             continue
@@ -267,8 +273,10 @@ def _latest(session: Session, event: EventRow, kinds: tuple[str, ...], participa
                                                           or_(PairRow.left_id == participant, PairRow.right_id == participant)).limit(1))
             if hit is not None:
                 return result
-        elif any(participant in (m["left"], m["right"]) for m in (result.timetable or {}).get("meetings", [])):
-            return result
+        else:
+            timetable = TIMETABLES.get(result.id, lambda: result.timetable)
+            if timetable is not None and participant in timetable.participants:
+                return result
     return None
 
 

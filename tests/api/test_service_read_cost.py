@@ -69,3 +69,59 @@ def test_a_json_column_reads_back_what_was_written(database_url: str):
     with make_sessionmaker(engine)() as session:
         assert session.scalar(select(EventRow.programme).where(EventRow.id == "ev_x")) == programme
     engine.dispose()
+
+
+# --------------------------------------------------------------------------- agendas from the kept timetables
+
+
+def _agenda_from(timetable: dict, result_id: str, who: str) -> dict:
+    """A participant's agenda computed here from the organizer's timetable (the second method)."""
+    mine = [m for m in timetable["meetings"] if who in (m["left"], m["right"])]
+    meetings = sorted(({"slot": m["slot"], "start": m["start"], "end": m["end"], "table": m["table"],
+                        "partner_id": m["right"] if m["left"] == who else m["left"],
+                        "partner_organization": m["right_organization"] if m["left"] == who else m["left_organization"],
+                        "score": m["score"], "locked": m["locked"], "interpreter": m.get("interpreter")} for m in mine),
+                      key=lambda m: (m["start"] or "", m["slot"]))
+    last = mine[-1] if mine else None
+    return {"result_id": result_id, "participant": who,
+            "side": None if last is None else ("left" if last["left"] == who else "right"),
+            "organization": None if last is None else last["left_organization" if last["left"] == who else "right_organization"],
+            "meetings": meetings, "changes": [c for c in timetable.get("changes", []) if c["participant"] == who]}
+
+
+def test_portal_agendas_are_those_of_the_newest_plan_whether_its_timetable_is_kept_or_not(api) -> None:  # noqa: ANN001
+    from api._timetables import TIMETABLES
+
+    a = api.organizer("A")
+    world = api.owned_world(a)
+    eid, plan_id = world["ids"]["event_id"], world["plan_result_id"]
+    timetable = api.ok(api.get(f"/api/v1/results/{plan_id}/timetable", a))
+    links = {who: api.ok(api.post(f"/api/v1/events/{eid}/participants/{who}/link", a), 201)["token"]
+             for who in world["dataset"].ids}
+    with_meetings = {who for m in timetable["meetings"] for who in (m["left"], m["right"])}
+    assert with_meetings and set(links) - with_meetings, "the fair should leave someone without a meeting"
+
+    def check(plan: dict, result_id: str) -> None:
+        for who, link in links.items():
+            portal = api.get(f"/api/v1/p/{link}/agenda")
+            if who not in with_meetings:
+                assert portal.status_code == 404, (who, portal.text)
+                continue
+            expected = _agenda_from(plan, result_id, who)
+            assert api.ok(portal) == expected
+            assert api.ok(api.get(f"/api/v1/results/{result_id}/agendas/{who}", a)) == expected
+            ics = api.get(f"/api/v1/p/{link}/agenda.ics")
+            assert ics.content == api.get(f"/api/v1/results/{result_id}/agendas/{who}.ics", a).content
+            assert ics.text.count("BEGIN:VEVENT") == len(expected["meetings"])
+
+    TIMETABLES.clear()
+    check(timetable, plan_id)       # each timetable read from the database once, then kept
+    check(timetable, plan_id)       # all from the kept ones
+    assert api.ok(api.get(f"/api/v1/results/{plan_id}/timetable", a)) == timetable, "a kept timetable was changed"
+
+    gone = timetable["meetings"][0]["right"]
+    replan = api.run_job(a, eid, {"kind": "replan", "result_id": plan_id, "no_show": [gone], "now_slot": timetable["slots"][1]["id"]})
+    assert replan["state"] == "succeeded", replan
+    after = api.ok(api.get(f"/api/v1/results/{replan['result_id']}/timetable", a))
+    with_meetings = {who for m in after["meetings"] for who in (m["left"], m["right"])}
+    check(after, replan["result_id"])   # the newest plan, not the kept older one

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import Session
 
 from .models import ApiToken, Organizer
 from .problems import Problem
-from .ratelimit import check_attempts, record_failure
+from .ratelimit import Attempts, record_failure, with_recent_failures
 
 __all__ = [
     "SCOPES",
@@ -70,20 +70,29 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+#: The client's recent failed attempts and the live token of ``:token_hash`` with its organizer (``None`` for none).
+_CALLER = (with_recent_failures(ApiToken, Organizer)
+           .outerjoin(ApiToken, and_(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+           .outerjoin(Organizer, Organizer.id == ApiToken.organizer_id))
+
+
 def get_caller(request: Request, session: SessionDep) -> Caller:
+    """The caller of the request's bearer token: 401 without one or for an unknown or revoked one.
+
+    An address over the limit of failed attempts gets 429 whatever token it
+    sends (:mod:`api.ratelimit`; checked in the token's own query).
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem("unauthorized", code="auth_missing", headers={"WWW-Authenticate": "Bearer"})
-    check_attempts(request, session)
-    row = session.execute(
-        select(ApiToken, Organizer).join(Organizer, Organizer.id == ApiToken.organizer_id)
-        .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None:
+    attempts = Attempts.of(request)
+    failures, oldest, api_token, organizer = session.execute(
+        _CALLER, {**attempts.params, "token_hash": hash_token(token.strip())}).one()
+    attempts.check(failures, oldest)
+    if api_token is None or organizer is None:
         record_failure(request, session, "token")
         raise Problem("unauthorized", code="auth_unknown", headers={"WWW-Authenticate": "Bearer"})
-    api_token, organizer = row
     return Caller(organizer.id, organizer.name, api_token.id, tuple(api_token.scopes))
 
 

@@ -18,20 +18,31 @@ trust its ``X-Forwarded-For`` (``--proxy-headers --forwarded-allow-ips``).
 A request with no token at all is not a failure.  The checks use the
 request's own database session, so a request never holds more than one
 connection of the pool (see :mod:`api.concurrency`).
+
+The check costs no query of its own on the way of every authenticated
+request: :data:`RECENT_FAILURES` is joined to the token's or link's lookup
+(:func:`with_recent_failures`), so that one round trip answers both (two
+queries were 1 ms of CPU of each portal or organizer read of 3-8 ms;
+``benchmarks/service_cpu.py``); :meth:`Attempts.check` then refuses as
+:func:`check_attempts` does.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
 from fastapi import Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import AuthFailureRow, utcnow
 from .problems import Problem
 
-__all__ = ["KINDS", "client_address", "check_attempts", "record_failure"]
+__all__ = ["KINDS", "RECENT_FAILURES", "Attempts", "client_address", "check_attempts", "record_failure",
+           "with_recent_failures"]
 
 #: What failed: an organizer API token or a participant link token.
 KINDS = ("token", "link")
@@ -43,8 +54,61 @@ def client_address(request: Request) -> str:
     return (host or "unknown")[:64]
 
 
+#: One row: ``failures`` (how many) and ``oldest_failure`` of the client ``:failures_client`` since ``:failures_since``.
+RECENT_FAILURES = (select(func.count().label("failures"), func.min(AuthFailureRow.at).label("oldest_failure"))
+                   .where(AuthFailureRow.client == bindparam("failures_client"),
+                          AuthFailureRow.at > bindparam("failures_since"))
+                   .subquery("recent_failures"))
+
+
+def with_recent_failures(*entities: Any) -> Select:
+    """``SELECT failures, oldest_failure, *entities`` from :data:`RECENT_FAILURES`: outer-join the lookup to it.
+
+    Always one row: the entities are ``None`` when the joined lookup finds
+    nothing.  Pass :attr:`Attempts.params` with the lookup's own.
+    """
+    return select(RECENT_FAILURES.c.failures, RECENT_FAILURES.c.oldest_failure, *entities).select_from(RECENT_FAILURES)
+
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """The limit on failed attempts as it applies to one request: who, when, and the settings."""
+
+    client: str
+    now: datetime
+    limit: int
+    window: int
+
+    @classmethod
+    def of(cls, request: Request) -> "Attempts":
+        settings = request.app.state.settings
+        return cls(client_address(request), utcnow(), settings.auth_failure_limit, settings.auth_failure_window_seconds)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of :data:`RECENT_FAILURES`."""
+        return {"failures_client": self.client, "failures_since": self.now - timedelta(seconds=self.window)}
+
+    def check(self, count: int, oldest: datetime | None) -> None:
+        """Raise the ``429`` problem when ``count`` failures (the oldest at ``oldest``) use up the limit.
+
+        Raises
+        ------
+        Problem
+            ``too-many-failures`` with ``Retry-After`` and ``limit``
+            (``auth_failure_limit`` and its value).
+        """
+        if count >= self.limit:
+            retry = max(1, math.ceil(self.window - (self.now - oldest).total_seconds()))
+            raise Problem("too-many-failures", code="too_many_failures",
+                          params={"count": count, "window": self.window, "retry": retry},
+                          limit=("auth_failure_limit", self.limit),
+                          headers={"Retry-After": str(retry)}, retry_after=retry)
+
+
 def check_attempts(request: Request, session: Session) -> None:
-    """Raise the ``429`` problem when the client's address has used up its failed attempts.
+    """Raise the ``429`` problem when the client's address has used up its failed attempts (a query of its own).
 
     Raises
     ------
@@ -52,19 +116,9 @@ def check_attempts(request: Request, session: Session) -> None:
         ``too-many-failures`` with ``Retry-After`` and ``limit``
         (``auth_failure_limit`` and its value).
     """
-    settings = request.app.state.settings
-    limit, window = settings.auth_failure_limit, settings.auth_failure_window_seconds
-    client = client_address(request)
-    now = utcnow()
-    count, oldest = session.execute(
-        select(func.count(), func.min(AuthFailureRow.at))
-        .where(AuthFailureRow.client == client, AuthFailureRow.at > now - timedelta(seconds=window))
-    ).one()
-    if count >= limit:
-        retry = max(1, math.ceil(window - (now - oldest).total_seconds()))
-        raise Problem("too-many-failures", code="too_many_failures", params={"count": count, "window": window, "retry": retry},
-                      limit=("auth_failure_limit", limit),
-                      headers={"Retry-After": str(retry)}, retry_after=retry)
+    attempts = Attempts.of(request)
+    count, oldest = session.execute(with_recent_failures(), attempts.params).one()
+    attempts.check(count, oldest)
 
 
 def record_failure(request: Request, session: Session, kind: str) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import bindparam
 
 from .. import results, service
-from ..auth import SessionDep
+from ..auth import SessionDep, hash_token
 from ..models import EventRow, ParticipantRow
-from ..problems import Problem
-from ..ratelimit import check_attempts, record_failure
+from ..problems import not_found
+from ..ratelimit import Attempts, record_failure, with_recent_failures
 from ..schemas import PortalFeedback, WishesUpdate
 
 __all__ = ["router"]
@@ -18,20 +19,27 @@ __all__ = ["router"]
 router = APIRouter(prefix="/p/{link_token}", tags=["participant portal"])
 
 
+#: The client's recent failed attempts and the participant of ``:link_hash`` with their event (``None`` for none).
+_LINK_OWNER = (with_recent_failures(ParticipantRow, EventRow)
+               .outerjoin(ParticipantRow, ParticipantRow.link_hash == bindparam("link_hash"))
+               .outerjoin(EventRow, EventRow.id == ParticipantRow.event_id))
+
+
 def link_owner(request: Request, link_token: str, session: SessionDep) -> tuple[ParticipantRow, EventRow]:
     """The participant of the path's link token and their event, within the limit of failed attempts.
 
-    An address over the limit gets 429 (:mod:`api.ratelimit`) before the
-    token is looked at; an unknown or revoked link is 404 and counts as a
-    failed attempt.
+    An address over the limit gets 429 (:mod:`api.ratelimit`) whatever
+    link it sends; an unknown or revoked link is 404 and counts as a failed
+    attempt.  One query does both (as :func:`api.service.participant_by_link`
+    looks a link up).
     """
-    check_attempts(request, session)
-    try:
-        return service.participant_by_link(session, link_token)
-    except Problem as exc:
-        if exc.status == 404:
-            record_failure(request, session, "link")
-        raise
+    attempts = Attempts.of(request)
+    failures, oldest, row, event = session.execute(_LINK_OWNER, {**attempts.params, "link_hash": hash_token(link_token)}).one()
+    attempts.check(failures, oldest)
+    if row is None or event is None or not link_token.startswith("pt_"):
+        record_failure(request, session, "link")
+        raise not_found("link", "(token)")
+    return row, event
 
 
 LinkOwner = Annotated[tuple[ParticipantRow, EventRow], Depends(link_owner)]

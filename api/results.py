@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defer
@@ -70,8 +70,9 @@ def list_results(session: Session, event: EventRow, page: service.Page, kind: st
     return service.paged([result_public(r) for r in rows], total, page)
 
 
-def _pair_public(row: PairRow, lang: str) -> dict[str, Any]:
-    data = dict(row.data)
+def _pair_public(stored: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A pair row's stored data with ``reasons`` (and a learned part's) in ``lang``."""
+    data = dict(stored)
     data["reasons"] = data.get(f"reasons_{lang}", [])
     if data.get("learned"):  # a round planned with learning: the learned part's reasons too
         data["learned"] = {**data["learned"], "reasons": data["learned"].get(f"reasons_{lang}", [])}
@@ -89,12 +90,18 @@ def pair_rows(session: Session, result: ResultRow, *, lang: str = "ja", sort: st
     _check_lang(lang)
     if sort not in PAIR_SORTS:
         raise InvalidInput([FieldError("sort", sort, f"expected one of {list(PAIR_SORTS)}")])
-    query = select(PairRow).where(PairRow.result_id == result.id)
+    where = [PairRow.result_id == result.id]
     if participant is not None:
-        query = query.where(or_(PairRow.left_id == participant, PairRow.right_id == participant))
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = session.scalars(query.order_by(*PAIR_SORTS[sort]).limit(page.limit).offset(page.offset)).all()
-    return service.paged([_pair_public(r, lang) for r in rows], total, page)
+        where.append(or_(PairRow.left_id == participant, PairRow.right_id == participant))
+    # one query for the page and the total (a window count over every row the filter keeps), of the data column
+    # alone (no ORM objects): it was a count, then the rows as ORM objects (benchmarks/service_cpu.py)
+    rows = session.execute(select(PairRow.data, func.count().over()).where(*where)
+                           .order_by(*PAIR_SORTS[sort]).limit(page.limit).offset(page.offset)).all()
+    if rows:
+        total = int(rows[0][1])
+    else:  # a page past the end: count apart
+        total = int(session.scalar(select(func.count()).select_from(PairRow).where(*where)) or 0)
+    return service.paged([_pair_public(data, lang) for data, _ in rows], total, page)
 
 
 PAIR_COLUMNS = ("left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left",
@@ -258,38 +265,44 @@ def _current(result: ResultRow, event: EventRow) -> bool:
     return changed is None or (result.profiles_at or result.created_at) >= changed
 
 
-def _latest(session: Session, event: EventRow, kinds: tuple[str, ...], participant: str) -> ResultRow | None:
-    """The newest result of ``kinds`` that names ``participant`` and is still current for the event's profiles."""
+def _candidates(session: Session, event: EventRow, kinds: tuple[str, ...]) -> Iterator[ResultRow]:
+    """The event's results of ``kinds`` still current for its profiles, newest first (no big JSON column read)."""
     # None of the big JSON columns is read here (``inputs``, the whole event, is deferred in the model: parsing
     # it for every candidate made a portal agenda cost ~30 ms of CPU; benchmarks/service.py); a plan's timetable
     # is read once per process (api._timetables: parsing it was 3-4 ms of an agenda's 8; benchmarks/service_cpu.py).
     for result in session.scalars(select(ResultRow).where(ResultRow.event_id == event.id, ResultRow.kind.in_(kinds))
                                   .options(defer(ResultRow.unmatched), defer(ResultRow.summary), defer(ResultRow.timetable))
                                   .order_by(ResultRow.created_at.desc(), ResultRow.id)):
-        if not _current(result, event):
-            continue
-        if result.kind == "match":
-            hit = session.scalar(select(PairRow.id).where(PairRow.result_id == result.id,
-                                                          or_(PairRow.left_id == participant, PairRow.right_id == participant)).limit(1))
-            if hit is not None:
-                return result
-        else:
-            timetable = TIMETABLES.get(result.id, lambda: result.timetable)
-            if timetable is not None and participant in timetable.participants:
-                return result
+        if _current(result, event):
+            yield result
+
+
+def _latest_plan(session: Session, event: EventRow, participant: str) -> ResultRow | None:
+    """The newest plan or re-plan with a meeting of ``participant`` that is still current for the event's profiles."""
+    for result in _candidates(session, event, ("plan", "replan")):
+        timetable = TIMETABLES.get(result.id, lambda: result.timetable)
+        if timetable is not None and participant in timetable.participants:
+            return result
     return None
+
+
+def _pairs_of(session: Session, result: ResultRow, participant: str) -> list[dict[str, Any]]:
+    """The stored data of ``participant``'s pairs in a match result, best score first."""
+    return list(session.scalars(select(PairRow.data).where(PairRow.result_id == result.id,
+                                                           or_(PairRow.left_id == participant, PairRow.right_id == participant))
+                                .order_by(PairRow.score.desc())))
 
 
 def recommendations(session: Session, row: ParticipantRow, event: EventRow, *, lang: str = "ja", k: int = 10) -> dict[str, Any]:
     """The participant's partners in the latest match result, or else their top-``k`` scored partners."""
     _check_lang(lang)
     me = row.pid
-    result = _latest(session, event, ("match",), me)
-    if result is not None:
+    for result in _candidates(session, event, ("match",)):
+        pairs = _pairs_of(session, result, me)  # the newest result naming the participant: its pairs at once
+        if not pairs:
+            continue
         items = []
-        for pair in session.scalars(select(PairRow).where(PairRow.result_id == result.id,
-                                                          or_(PairRow.left_id == me, PairRow.right_id == me)).order_by(PairRow.score.desc())):
-            data = pair.data
+        for data in pairs:
             mine_left = data["left_id"] == me
             items.append({"partner_id": data["right_id"] if mine_left else data["left_id"],
                           "partner_organization": data["right_organization"] if mine_left else data["left_organization"],
@@ -321,7 +334,7 @@ def _top_scores(session: Session, row: ParticipantRow, event: EventRow, *, lang:
 
 
 def portal_agenda_result(session: Session, row: ParticipantRow, event: EventRow) -> ResultRow:
-    result = _latest(session, event, ("plan", "replan"), row.pid)
+    result = _latest_plan(session, event, row.pid)
     if result is None:
         raise not_found("agenda", row.pid)
     return result

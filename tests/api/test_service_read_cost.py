@@ -125,3 +125,50 @@ def test_portal_agendas_are_those_of_the_newest_plan_whether_its_timetable_is_ke
     after = api.ok(api.get(f"/api/v1/results/{replan['result_id']}/timetable", a))
     with_meetings = {who for m in after["meetings"] for who in (m["left"], m["right"])}
     check(after, replan["result_id"])   # the newest plan, not the kept older one
+
+
+# --------------------------------------------------------------------------- the pairs page in one query
+
+
+def test_every_pairs_page_is_the_stored_rows_sorted_and_sliced(api) -> None:  # noqa: ANN001
+    from api.models import PairRow
+
+    a = api.organizer("A")
+    data = api.synthetic("reskilling", 1, 12, 3)
+    event = api.event_with_participants(a, data)
+    result_id = api.match(a, event["id"])["result_id"]
+    with api.app.state.sessions() as session:   # the second method: the rows as stored, sorted and sliced here
+        stored = [(row.position, row.score, row.left_id, row.right_id, row.data)
+                  for row in session.scalars(select(PairRow).where(PairRow.result_id == result_id))]
+    assert len(stored) >= 5
+    sorts = {"position": lambda r: r[0], "score": lambda r: (r[1], r[0]), "-score": lambda r: (-r[1], r[0]),
+             "left": lambda r: (r[2], r[3]), "right": lambda r: (r[3], r[2])}
+    someone = stored[0][2]
+    for sort, key in sorts.items():
+        for lang in ("ja", "en") if sort == "-score" else ("ja",):
+            for participant in (None, someone, "nobody"):
+                rows = sorted((r for r in stored if participant is None or participant in (r[2], r[3])), key=key)
+                expected = [{**r[4], "reasons": r[4][f"reasons_{lang}"]} for r in rows]
+                for limit in (3, 500):
+                    for offset in range(0, len(rows) + 2, limit):
+                        query = f"sort={sort}&lang={lang}&limit={limit}&offset={offset}"
+                        query += f"&participant={participant}" if participant else ""
+                        page = api.ok(api.get(f"/api/v1/results/{result_id}/pairs?{query}", a))
+                        assert page == {"items": expected[offset:offset + limit], "total": len(rows), "limit": limit,
+                                        "offset": offset}, query
+    # the portal's recommendations come from the same rows: the participant's pairs, best score first
+    event_id = event["id"]
+    for who in {r[2] for r in stored} | {r[3] for r in stored} | {data.left_ids[-1]}:
+        link = api.ok(api.post(f"/api/v1/events/{event_id}/participants/{who}/link", a), 201)["token"]
+        mine = [(r[4], r[2] == who) for r in stored if who in (r[2], r[3])]
+        expected = [{"partner_id": d["right_id"] if left else d["left_id"],
+                     "partner_organization": d["right_organization"] if left else d["left_organization"],
+                     "score": d["score"], "rank": d["rank_for_left"] if left else d["rank_for_right"], "reasons": d["reasons_en"]}
+                    for d, left in mine]
+        got = api.ok(api.get(f"/api/v1/p/{link}/recommendations?lang=en"))
+        if not mine:   # nobody to meet in the match: the scored partners instead
+            assert got["source"] == "scores" and got["result_id"] is None, got
+            continue
+        assert got["source"] == "match" and got["result_id"] == result_id
+        assert sorted(got["items"], key=json.dumps) == sorted(expected, key=json.dumps)
+        assert [i["score"] for i in got["items"]] == sorted((i["score"] for i in got["items"]), reverse=True)

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from .features import Scorer
+from .solvers._factors_extras import sparse_dot
 
 __all__ = ["RANK_BLOCK_CELLS", "partner_ranks"]
 
@@ -60,18 +61,7 @@ def _exact_score(left, right, lptr, lidx, ldata, rptr, ridx, rdata, i, j):  # pr
     acc = 0.0
     for q in range(left.shape[1]):
         acc += left[i, q] * right[j, q]
-    p, pe = lptr[i], lptr[i + 1]
-    q, qe = rptr[j], rptr[j + 1]
-    while p < pe and q < qe:
-        if lidx[p] == ridx[q]:
-            acc += ldata[p] * rdata[q]
-            p += 1
-            q += 1
-        elif lidx[p] < ridx[q]:
-            p += 1
-        else:
-            q += 1
-    return acc
+    return acc + sparse_dot(lptr, lidx, ldata, rptr, ridx, rdata, i, j)
 
 
 @njit(cache=True)

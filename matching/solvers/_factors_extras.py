@@ -26,26 +26,32 @@ from numba import njit
 
 from ._constraints import invalid
 
-__all__ = ["Extras", "make_extras"]
+__all__ = ["Extras", "make_extras", "sparse_dot"]
+
+
+@njit(cache=True, inline="always")
+def sparse_dot(lptr, lidx, ldata, rptr, ridx, rdata, i, j):  # pragma: no cover - compiled
+    """``L[i] · R[j]`` for CSR ``L``, ``R`` with sorted indices."""
+    p, pe = lptr[i], lptr[i + 1]
+    q, qe = rptr[j], rptr[j + 1]
+    acc = 0.0
+    while p < pe and q < qe:
+        if lidx[p] == ridx[q]:
+            acc += ldata[p] * rdata[q]
+            p += 1
+            q += 1
+        elif lidx[p] < ridx[q]:
+            p += 1
+        else:
+            q += 1
+    return acc
 
 
 @njit(cache=True)
 def _sparse_pair_dots(lptr, lidx, ldata, rptr, ridx, rdata, rows, cols, out):  # pragma: no cover - compiled
     """``out[t] += L[rows[t]] · R[cols[t]]`` for CSR ``L``, ``R`` with sorted indices."""
     for t in range(rows.shape[0]):
-        p, pe = lptr[rows[t]], lptr[rows[t] + 1]
-        q, qe = rptr[cols[t]], rptr[cols[t] + 1]
-        acc = 0.0
-        while p < pe and q < qe:
-            if lidx[p] == ridx[q]:
-                acc += ldata[p] * rdata[q]
-                p += 1
-                q += 1
-            elif lidx[p] < ridx[q]:
-                p += 1
-            else:
-                q += 1
-        out[t] += acc
+        out[t] += sparse_dot(lptr, lidx, ldata, rptr, ridx, rdata, rows[t], cols[t])
 
 
 def _csr(value: Any, rows: int, name: str) -> sp.csr_array:

@@ -23,8 +23,7 @@ The check costs no query of its own on the way of every authenticated
 request: :data:`RECENT_FAILURES` is joined to the token's or link's lookup
 (:func:`with_recent_failures`), so that one round trip answers both (two
 queries were 1 ms of CPU of each portal or organizer read of 3-8 ms;
-``benchmarks/service_cpu.py``); :meth:`Attempts.check` then refuses as
-:func:`check_attempts` does.
+``benchmarks/service_cpu.py``); :meth:`Attempts.check` then refuses.
 """
 
 from __future__ import annotations
@@ -41,8 +40,7 @@ from sqlalchemy.orm import Session
 from .models import AuthFailureRow, utcnow
 from .problems import Problem
 
-__all__ = ["KINDS", "RECENT_FAILURES", "Attempts", "client_address", "check_attempts", "record_failure",
-           "with_recent_failures"]
+__all__ = ["KINDS", "RECENT_FAILURES", "Attempts", "client_address", "record_failure", "with_recent_failures"]
 
 #: What failed: an organizer API token or a participant link token.
 KINDS = ("token", "link")
@@ -68,7 +66,6 @@ def with_recent_failures(*entities: Any) -> Select:
     nothing.  Pass :attr:`Attempts.params` with the lookup's own.
     """
     return select(RECENT_FAILURES.c.failures, RECENT_FAILURES.c.oldest_failure, *entities).select_from(RECENT_FAILURES)
-
 
 
 @dataclass(frozen=True)
@@ -105,20 +102,6 @@ class Attempts:
                           params={"count": count, "window": self.window, "retry": retry},
                           limit=("auth_failure_limit", self.limit),
                           headers={"Retry-After": str(retry)}, retry_after=retry)
-
-
-def check_attempts(request: Request, session: Session) -> None:
-    """Raise the ``429`` problem when the client's address has used up its failed attempts (a query of its own).
-
-    Raises
-    ------
-    Problem
-        ``too-many-failures`` with ``Retry-After`` and ``limit``
-        (``auth_failure_limit`` and its value).
-    """
-    attempts = Attempts.of(request)
-    count, oldest = session.execute(with_recent_failures(), attempts.params).one()
-    attempts.check(count, oldest)
 
 
 def record_failure(request: Request, session: Session, kind: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from collections import Counter
 from pathlib import Path
@@ -54,6 +55,7 @@ def test_match_cli_writes_verified_pairs_within_capacities(reskilling_dir: Path,
     out = tmp_path / "match"
     status = main(["match", str(reskilling_dir / "participants.csv"), "--rules", str(reskilling_dir / "programme.toml"), "--out", str(out)])
     assert status == 0
+    assert gc.get_freeze_count() == 0  # the participants it froze while loading are the collector's again
     printed = capsys.readouterr().out
     assert "checks: feasible ok, objective ok, duals ok" in printed
     with open(out / "pairs.csv", encoding="utf-8") as handle:

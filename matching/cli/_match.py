@@ -9,6 +9,8 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from ._collector import participants_kept, unfrozen
+
 __all__ = ["register", "run"]
 
 
@@ -82,10 +84,16 @@ def _progress(args: argparse.Namespace, event: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    with unfrozen():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..io import load_event
     from ..pipeline import match_round, summary, write_match
 
-    event = load_event(args.participants, args.rules)
+    with participants_kept():
+        event = load_event(args.participants, args.rules)
     with _progress(args, event) as progress:
         bars = _Bars(progress) if progress is not None else None
         match = match_round(event, args.round, objective=args.objective, seed=args.seed, path=args.path, progress=bars,

@@ -242,10 +242,12 @@ def next_round_summary(planned: NextRound) -> dict[str, Any]:
         "planning_total": round(float(match.result.objective), 6),
     }
     if planned.model is not None:
-        expected = planned.model.expected_mutual_yes_matrix(planned.pair_features)
-        profile_only = planned.model.predict_profile_only(planned.pair_features)
-        learning["expected_mutual_yes"] = round(float(expected[pairs[:, 0], pairs[:, 1]].sum()), 6) if len(pairs) else 0.0
-        learning["expected_mutual_yes_profile_only"] = round(float(profile_only[pairs[:, 0], pairs[:, 1]].sum()), 6) if len(pairs) else 0.0
+        # the matched pairs' chances only, not the whole block's
+        features = planned.pair_features[pairs[:, 0], pairs[:, 1]]
+        expected = planned.model.predict_mutual_yes(pairs[:, 0], pairs[:, 1], features)
+        profile_only = planned.model.predict_profile_only(features)
+        learning["expected_mutual_yes"] = round(float(expected.sum()), 6)
+        learning["expected_mutual_yes_profile_only"] = round(float(profile_only.sum()), 6)
         learning["prior_strength"] = {"left": planned.model.left_model_.prior_strength, "right": planned.model.right_model_.prior_strength}
         learning["factor_strength"] = {side: (None if not np.isfinite(m.factor_strength) else m.factor_strength)
                                        for side, m in (("left", planned.model.left_model_), ("right", planned.model.right_model_))}

@@ -156,6 +156,11 @@ def test_next_round_reads_the_components_and_falls_back_to_the_score(monkeypatch
     np.testing.assert_array_equal(planned.pair_features[..., 0], planned.profile.scores)
     learning = next_round.next_round_summary(planned)["learning"]
     assert learning["features"] == "components" and set(learning["feature_strength"]) == {"left", "right"}
+    pairs = planned.match.result.pairs
+    block = planned.model.expected_mutual_yes_matrix(planned.pair_features)  # the summary reads the pairs only
+    assert learning["expected_mutual_yes"] == pytest.approx(block[pairs[:, 0], pairs[:, 1]].sum(), abs=2e-6)
+    alone_profile = planned.model.predict_profile_only(planned.pair_features)[pairs[:, 0], pairs[:, 1]].sum()
+    assert learning["expected_mutual_yes_profile_only"] == pytest.approx(alone_profile, abs=2e-6)
     for row, (i, j) in zip(next_round.next_round_rows(planned), planned.match.result.pairs.tolist()):
         expected = planned.model.predict_mutual_yes([i], [j], planned.pair_features[i, j][None])[0]
         assert row["learned"]["probability"] == pytest.approx(expected, abs=1e-6)

@@ -205,13 +205,13 @@ def test_envy_matches_brute_force_on_both_sides(data):
 
 
 def test_envy_in_row_blocks_equals_one_block(monkeypatch):
-    import matching.metrics as metrics
+    import matching._quality_figures as figures
 
     rng = np.random.default_rng(11)
     scores, forbidden = rng.random((60, 15)), rng.random((60, 15)) < 0.2
     pairs = random_matching(scores, seed=2, forbidden=forbidden, left_capacity=1, right_capacity=3).pairs
     whole = envy_matrix(scores, pairs, forbidden=forbidden)
-    monkeypatch.setattr(metrics, "_ENVY_BLOCK_CELLS", 100)  # 1 row per block
+    monkeypatch.setattr(figures, "_ENVY_BLOCK_CELLS", 100)  # 1 row per block
     np.testing.assert_array_equal(envy_matrix(scores, pairs, forbidden=forbidden), whole)
     assert whole.any()
 

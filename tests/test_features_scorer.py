@@ -447,3 +447,30 @@ def test_best_partners_are_the_best_possible_scores_in_order(fitted, k: int) -> 
 def test_best_partners_of_an_unknown_id_is_a_key_error(fitted) -> None:
     with pytest.raises(KeyError, match="nobody"):
         fitted.best_partners("nobody", 3)
+
+
+@pytest.mark.parametrize("params", [{}, {"text_dim": 8}], ids=["exact-text", "svd-text"])
+def test_text_fitted_beside_the_other_components_gives_the_same_bits(sides, params, monkeypatch):
+    import threading
+
+    import matching.features._components as components
+    import matching.features._scorer as scorer_module
+
+    threads = {}
+    build_text = components.BUILDERS["text"]
+
+    def text_recorded(*args):
+        threads["text"] = threading.current_thread().name
+        return build_text(*args)
+
+    monkeypatch.setattr(scorer_module, "BUILDERS", {**components.BUILDERS, "text": text_recorded})
+    monkeypatch.setattr(scorer_module, "available_cores", lambda: 2)
+    beside = Scorer(interpreter_languages=("th",), **params).fit(*sides)
+    assert threads["text"].startswith("fit-text")  # the text was fitted on the second thread
+    monkeypatch.setattr(scorer_module, "available_cores", lambda: 1)
+    alone = Scorer(interpreter_languages=("th",), **params).fit(*sides)
+    assert threads["text"] == threading.main_thread().name
+    assert beside.dense_slices_ == alone.dense_slices_
+    np.testing.assert_array_equal(beside.left_dense_, alone.left_dense_)
+    np.testing.assert_array_equal(beside.right_dense_, alone.right_dense_)
+    np.testing.assert_array_equal(beside.score_matrix(), alone.score_matrix())

@@ -106,7 +106,7 @@ def _emit_word(codes, start, length, min_n, max_n, out, at):
     return at
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _chunk_counts(codes, bounds, space, min_n, max_n):
     """Per document: its distinct packed n-grams (sorted) and how often each occurs.
 

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import copy
 import math
+from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -66,6 +67,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .._cores import available_cores
 from ._blocks import block_ranges
 from ._components import BUILDERS, COMPONENTS, DEFAULT_WEIGHTS, TEXT_EXACT_MAX_PAIRS, Component, Part
 from ._language import LanguageEncoder
@@ -306,9 +308,7 @@ class Scorer(BaseEstimator):
         self.left_order_, self.right_order_ = order_left, order_right
         self.left_rank_, self.right_rank_ = np.argsort(order_left), np.argsort(order_right)
         union = left_records + right_records
-        parts: dict[str, Part] = {}
-        for name in names:
-            parts[name] = BUILDERS[name](self, left_records, right_records, union, order_left, order_right)
+        parts = _build_parts(self, names, left_records, right_records, union, order_left, order_right)
         self.neutral_ = {name: parts[name].neutral for name in names}
         self.transformers_ = {name: parts[name].transformers for name in names}
         self.tables_ = {name: parts[name].table for name in names if parts[name].table is not None}
@@ -830,6 +830,28 @@ def _heavy_features(df_left: np.ndarray, df_right: np.ndarray, n_left: int, n_ri
     if candidates.size > 2048:
         candidates = candidates[np.argsort(-share[candidates], kind="stable")[:2048]]
     return np.sort(candidates)
+
+
+#: The component fitted beside the others on a second core: its counting and projection release the GIL.
+_FIT_BESIDE = "text"
+
+
+def _build_parts(scorer, names, left, right, union, order_left, order_right) -> dict[str, Part]:
+    """Every component's :class:`Part`; the text on a second thread while the others are fitted here.
+
+    The builders are independent and each returns its own arrays, so the
+    parts are the same whichever thread made them.
+    """
+    def build(name: str) -> Part:
+        return BUILDERS[name](scorer, left, right, union, order_left, order_right)
+
+    if _FIT_BESIDE not in names or available_cores() < 2:
+        return {name: build(name) for name in names}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fit-text") as pool:
+        beside = pool.submit(build, _FIT_BESIDE)
+        parts = {name: build(name) for name in names if name != _FIT_BESIDE}
+        parts[_FIT_BESIDE] = beside.result()
+    return parts
 
 
 def _stack_released(parts: dict[str, Part], names: tuple[str, ...], slices: dict[str, slice], side: str, n: int,

@@ -15,8 +15,9 @@ of their row or column.  :func:`solve_assignment` therefore
    optimality on the full input (LP duality), so the answer is exact.
 
 A square sparse input whose rows must all be matched (and whose scores are
-rarely tied) starts step 2 from an auction (epsilon scaling) instead of the column reduction: its near-optimal
-prices leave only short augmenting paths to find.
+rarely tied) starts step 2 from an auction (epsilon scaling, :mod:`._auction`) instead of the column
+reduction: its near-optimal prices leave only short augmenting paths to find.  When a side that must be
+matched cannot be, :mod:`._hall` names a Hall set of participants short of partners.
 
 The lower-level :func:`_solve_sparse_with_duals` (one exact solve on given
 pairs) and :func:`_solve_with_pricing` (the pricing loop, with the pricing
@@ -32,9 +33,10 @@ from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
 from ..errors import Infeasible
+from ._auction import auction_start
+from ._hall import neighbours_of, raise_infeasible, short_list
 from ._input import ScoreInput, as_scores
 from ._result import DualCertificate, MatchResult, Status
 
@@ -57,114 +59,6 @@ _DENSE_FRACTION = 0.05
 _MAX_REPAIRS = 3
 #: rows augmented between two looks at the clock when a time limit is set
 _CHUNK = 256
-#: auction cold start (sparse input, square, complete): first and last epsilon (times the largest
-#: |score|), the factor between them, and the bids allowed per pair before giving up
-_AUCTION_EPS = 0.05
-_AUCTION_EPS_FINAL = 1e-7
-_AUCTION_FACTOR = 8.0
-_AUCTION_BIDS = 10
-
-_INF = np.inf
-
-
-@njit(cache=True)
-def _auction_start(
-    indptr, indices, cost, dummy, eps0, eps_final, factor, max_bids, col4row, row4col, u, v, mcost
-):  # pragma: no cover - compiled
-    """Cold start of a square problem whose rows must all be matched: forward auction, then duals.
-
-    Bertsekas' forward auction with epsilon scaling (``eps0`` divided by
-    ``factor`` each phase down to ``eps_final``) on the real columns, in
-    the cost convention (a bid lowers the column potential).  The
-    eps-optimal matching is then turned into a valid start for
-    :func:`sap_augment`: ``u`` is each row's least reduced cost, a matched
-    column's potential is raised until its pair is tight, and a row that
-    this leaves with a negative reduced cost is freed (its potential
-    lowered to its least reduced cost).  Returns False, leaving the arrays
-    to be reset by the caller, when a row has no pair or the bids exceed
-    ``max_bids`` (e.g. the pairs admit no complete matching).
-    """
-    n = indptr.shape[0] - 1
-    m = row4col.shape[0] - n
-    for j in range(m + n):
-        v[j] = 0.0
-    queue = np.empty(n, np.int64)
-    bids = 0
-    eps = eps0
-    while True:
-        for j in range(m + n):
-            row4col[j] = -1
-        for i in range(n):
-            col4row[i] = -1
-            queue[i] = i
-        head = 0
-        nq = n
-        while nq > 0:
-            i = queue[head]
-            head += 1
-            if head == n:
-                head = 0
-            nq -= 1
-            bids += 1
-            if bids > max_bids:
-                return False
-            r1 = _INF
-            r2 = _INF
-            j1 = -1
-            p1 = -1
-            for p in range(indptr[i], indptr[i + 1]):
-                r = cost[p] - v[indices[p]]
-                if r < r2:
-                    if r < r1:
-                        r2 = r1
-                        r1 = r
-                        j1 = indices[p]
-                        p1 = p
-                    else:
-                        r2 = r
-            if j1 < 0:
-                return False
-            if r2 == _INF:
-                r2 = r1 + dummy[i]
-            v[j1] -= r2 - r1 + eps
-            prev = row4col[j1]
-            row4col[j1] = i
-            col4row[i] = j1
-            mcost[i] = cost[p1]
-            if prev >= 0:
-                col4row[prev] = -1
-                tail = head + nq
-                if tail >= n:
-                    tail -= n
-                queue[tail] = prev
-                nq += 1
-        if eps <= eps_final:
-            break
-        eps = max(eps / factor, eps_final)
-    # duals for the shortest augmenting paths: reduced costs >= 0, 0 on matched pairs
-    for i in range(n):
-        best = dummy[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            r = cost[p] - v[indices[p]]
-            if r < best:
-                best = r
-        u[i] = best
-    for i in range(n):
-        j = col4row[i]
-        v[j] = mcost[i] - u[i]
-        u[i] = mcost[i] - v[j]
-    for i in range(n):
-        best = dummy[i] - v[m + i]
-        for p in range(indptr[i], indptr[i + 1]):
-            r = cost[p] - v[indices[p]]
-            if r < best:
-                best = r
-        if best < u[i]:
-            j = col4row[i]
-            row4col[j] = -1
-            col4row[i] = -1
-            u[i] = best
-    return True
 
 
 class _Kernels:
@@ -295,12 +189,8 @@ class _Sap:
         """Cold start by an auction (square, every row matched); False if it gave up (then call :meth:`cold`)."""
         indptr, indices = self.csr()
         self.u_priced = None
-        ok = bool(_auction_start(
-            indptr, indices, self.cost, self.dummy, _AUCTION_EPS * scale, _AUCTION_EPS_FINAL * scale,
-            _AUCTION_FACTOR, _AUCTION_BIDS * (len(self.keys) + self.nr), self.col4row, self.row4col,
-            self.u, self.v, self.mcost,
-        ))
-        return ok
+        return auction_start(indptr, indices, self.cost, self.dummy, scale, self.col4row, self.row4col, self.u, self.v,
+                             self.mcost)
 
     def cold(self, greedy: bool) -> None:
         indptr, indices = self.csr()
@@ -602,7 +492,7 @@ def _solve_with_pricing(
     pairs, on_dummy = sap.pairs()
     left, right = sap.potentials()
     if status is Status.OPTIMAL and require_complete and len(on_dummy) and not gave_up:
-        _raise_infeasible(sap, on_dummy, neighbours)
+        raise_infeasible(sap, on_dummy, neighbours)
     info = {
         "status": status,
         "max_violation": float(worst.max(initial=0.0)),
@@ -613,46 +503,6 @@ def _solve_with_pricing(
         "gave_up": gave_up,
     }
     return pairs, left, right, info
-
-
-def _raise_infeasible(sap: _Sap, on_dummy: np.ndarray, neighbours: Callable[[int, bool], np.ndarray] | None) -> None:
-    """Name a Hall set: participants of the side that must be matched who share too few partners."""
-    side, other = ("right", "left") if sap.transpose else ("left", "right")
-    unmatched = np.sort(on_dummy)
-    hall_rows, hall_cols = set(unmatched.tolist()), set()
-    if neighbours is not None:
-        queue = list(unmatched.tolist())
-        while queue:
-            i = queue.pop()
-            for j in np.asarray(neighbours(i, not sap.transpose)).tolist():
-                if j in hall_cols:
-                    continue
-                hall_cols.add(j)
-                r = int(sap.row4col[j])
-                if r >= 0 and r not in hall_rows:
-                    hall_rows.add(r)
-                    queue.append(r)
-    hall = np.array(sorted(hall_rows), dtype=np.int64)
-    partners = np.array(sorted(hall_cols), dtype=np.int64)
-    shown = ", ".join(str(i) for i in unmatched[:20].tolist()) + (" …" if len(unmatched) > 20 else "")
-    message = (
-        f"no matching covers every {side} participant: {len(unmatched)} {side} participant(s) cannot be matched "
-        f"({side} {shown}); the {len(hall)} {side} participant(s) {_short(hall)} have only "
-        f"{len(partners)} allowed {other} partner(s) {_short(partners)} between them; "
-        f"allow more pairs or pass require_complete=False"
-    )
-    exc = Infeasible(message, culprits=[f"{side} {i}" for i in hall.tolist()])
-    exc.side = side
-    exc.unmatched = unmatched
-    exc.hall_set = hall
-    exc.partners = partners
-    raise exc
-
-
-def _short(values: np.ndarray, limit: int = 20) -> str:
-    vals = values.tolist()
-    body = ", ".join(str(x) for x in vals[:limit])
-    return f"[{body}{', …' if len(vals) > limit else ''}]"
 
 
 def _forbidden_csr(data: ScoreInput) -> tuple[np.ndarray, np.ndarray]:
@@ -819,29 +669,6 @@ def _top_k(n: int, m: int) -> tuple[int, int]:
     k_row = _TOP_K if n <= m else max(_TOP_K_MIN, -(-_TOP_K * m // n))
     k_col = _TOP_K_COL if m <= n else max(_TOP_K_MIN, -(-_TOP_K_COL * n // m))
     return k_row, k_col
-
-
-def _neighbours(data: ScoreInput) -> Callable[[int, bool], np.ndarray]:
-    if data.sparse is not None:
-        csr = data.sparse
-        csc: list[Any] = []  # built on first use: only an infeasible input asks for it
-
-        def sparse_neighbours(i: int, left: bool) -> np.ndarray:
-            if not left and not csc:
-                csc.append(csr.tocsc())
-            a = csr if left else csc[0]
-            return a.indices[a.indptr[i]:a.indptr[i + 1]]
-
-        return sparse_neighbours
-    fp = data.forbidden_pairs
-    n, m = data.shape
-
-    def dense_neighbours(i: int, left: bool) -> np.ndarray:
-        if left:
-            return np.setdiff1d(np.arange(m), fp[fp[:, 0] == i, 1])
-        return np.setdiff1d(np.arange(n), fp[fp[:, 1] == i, 0])
-
-    return dense_neighbours
 
 
 def _slackness_violation(
@@ -1016,13 +843,13 @@ def solve_assignment(
         completer = _dense_completer(data, sign)
     pairs, left, right, info = _solve_with_pricing(
         (n, m), cand_r, cand_c, cand_s, price, maximize=maximize, require_complete=require_complete,
-        scale=scale, time_limit=time_limit, neighbours=_neighbours(data), exact_scale=exact_scale,
+        scale=scale, time_limit=time_limit, neighbours=neighbours_of(data), exact_scale=exact_scale,
         complete_pairs=completer, max_candidates=None if data.sparse is not None else max(_DENSE_FRACTION * n * m, 8 * len(cand_r)),
         auction=data.sparse is not None and _few_ties(data.sparse.data),
     )
     if info.pop("gave_up"):
         solver = "dense-jv"
-        pairs, left, right = _solve_dense(data, sign, require_complete, _neighbours(data))
+        pairs, left, right = _solve_dense(data, sign, require_complete, neighbours_of(data))
         found = price(left, right, _REL_TOL * max(scale, 1.0), None, None, 1)
         info.update(max_violation=found.max_violation, pairs_checked=found.pairs_checked)
     status = info.pop("status")
@@ -1061,7 +888,7 @@ def _solve_dense(
     if len(failed):
         from types import SimpleNamespace
 
-        _raise_infeasible(SimpleNamespace(transpose=transpose, row4col=row4col), np.sort(failed), neighbours)
+        raise_infeasible(SimpleNamespace(transpose=transpose, row4col=row4col), np.sort(failed), neighbours)
     rows = np.flatnonzero(col4row < nc)
     cols = col4row[rows]
     pairs = np.stack([cols, rows], axis=1) if transpose else np.stack([rows, cols], axis=1)
@@ -1079,7 +906,7 @@ def _check_degrees(data: ScoreInput) -> None:
     lonely = np.flatnonzero(counts == 0)
     if len(lonely):
         exc = Infeasible(
-            f"no matching covers every {side} participant: {side} participant(s) {_short(lonely)} "
+            f"no matching covers every {side} participant: {side} participant(s) {short_list(lonely)} "
             f"cannot be matched: they have no allowed partner; allow some pairs for them or pass "
             f"require_complete=False",
             culprits=[f"{side} {i}" for i in lonely.tolist()],

@@ -3,17 +3,25 @@
 :func:`partner_ranks` makes one pass over row bands of the scores: for a
 float64 scorer the bands are float32 products of the scorer's factors
 (:class:`_Float32Bands`), screened against a bound on their rounding error,
-and only the scores near a threshold are recomputed in float64.
+and only the scores near a threshold are recomputed in float64.  The bands
+go to one thread per core (one BLAS thread each, the counting kernels
+outside the GIL); a band's row counts are its own, and each thread keeps
+its own column counts, added up at the end (sums of integers: the same
+ranks whatever the order).
 """
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
+from threadpoolctl import threadpool_limits
 
+from ._cores import available_cores
 from .features import Scorer
 from .solvers._factors_extras import sparse_dot
 
@@ -25,7 +33,7 @@ RANK_BLOCK_CELLS = 2**23
 Progress = Callable[[str, int, int], Any]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _count_ahead(band, mask, row_ids, col_ids, local, thr_row, j_of_row, out_row, p_cols, thr_col, i_of_col, out_col,
                  eps):  # pragma: no cover - compiled
     """Fold one band of rows into the partners-ahead counts (ties within ``eps`` go to the lower index)."""
@@ -64,7 +72,7 @@ def _exact_score(left, right, lptr, lidx, ldata, rptr, ridx, rdata, i, j):  # pr
     return acc + sparse_dot(lptr, lidx, ldata, rptr, ridx, rdata, i, j)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _count_ahead_screened(band, err, first, left, right, lptr, lidx, ldata, rptr, ridx, rdata, mask, row_ids, col_ids,
                           local, thr_row, j_of_row, out_row, p_cols, thr_col, i_of_col, out_col,
                           eps):  # pragma: no cover - compiled
@@ -184,37 +192,61 @@ def partner_ranks(scorer: Scorer, pairs: np.ndarray, *, progress: Progress | Non
     p_cols = np.ascontiguousarray(cols_c[by_col])
     thr_col = np.ascontiguousarray(thresholds[by_col])
     i_of_col = np.ascontiguousarray(pairs[by_col, 0].astype(np.int64))
-    out_col = np.zeros(n_pairs, np.int64)
     right_ids = scorer.right_order_.astype(np.int64)
     cells = max(RANK_BLOCK_CELLS, scorer.n_right_)
     screened = _Float32Bands(scorer) if np.dtype(scorer.dtype) == np.float64 else None
-    done = 0
-    for rows, cols, band, mask in _bands(scorer, cells, screened):
-        first = done
-        done += len(rows)
-        lo, hi = np.searchsorted(sorted_pos, [first, done])
-        chosen = by_row[lo:hi]
-        out_row = np.zeros(len(chosen), np.int64)
-        args = (mask, rows.astype(np.int64), right_ids, (left_pos[chosen] - first).astype(np.int64), thresholds[chosen],
-                pairs[chosen, 1].astype(np.int64), out_row, p_cols, thr_col, i_of_col, out_col, eps)
-        if screened is None:
-            _count_ahead(band.astype(np.float64, copy=False), *args)
-        else:
-            _count_ahead_screened(band, screened.err, first, *screened.exact, *args)
-        rank_left[chosen] += out_row
-        if progress is not None:
-            progress("ranks", done, scorer.n_left_)
-    rank_right[by_col] += out_col
+    bands = _band_rows(scorer, cells)
+    lock = threading.Lock()
+    state = {"next": 0, "done": 0}
+
+    def work() -> np.ndarray:
+        """Count the bands this thread takes; returns its own column counts (the row counts are its bands')."""
+        out_col = np.zeros(n_pairs, np.int64)
+        while True:
+            with lock:
+                at = state["next"]
+                state["next"] = at + 1
+            if at >= len(bands):
+                return out_col
+            rows = bands[at]
+            first, stop = rows.start, rows.stop
+            order_rows, band, mask = _band(scorer, rows, screened)
+            lo, hi = np.searchsorted(sorted_pos, [first, stop])
+            chosen = by_row[lo:hi]
+            out_row = np.zeros(len(chosen), np.int64)
+            args = (mask, order_rows.astype(np.int64), right_ids, (left_pos[chosen] - first).astype(np.int64),
+                    thresholds[chosen], pairs[chosen, 1].astype(np.int64), out_row, p_cols, thr_col, i_of_col, out_col,
+                    eps)
+            if screened is None:
+                _count_ahead(band.astype(np.float64, copy=False), *args)
+            else:
+                _count_ahead_screened(band, screened.err, first, *screened.exact, *args)
+            rank_left[chosen] += out_row  # a band's rows are its own: no other thread writes these
+            if progress is not None:
+                with lock:
+                    state["done"] += stop - first
+                    progress("ranks", state["done"], scorer.n_left_)
+
+    threads = min(available_cores(), len(bands))
+    if threads <= 1:
+        out_cols = [work()]
+    else:
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+            out_cols = [f.result() for f in [pool.submit(work) for _ in range(threads)]]
+    rank_right[by_col] += np.sum(out_cols, axis=0)
     return rank_left, rank_right
 
 
-def _bands(scorer: Scorer, cells: int, screened: _Float32Bands | None):
-    """``(rows, cols, scores, impossible)`` row bands of every right participant, in the canonical order."""
-    if screened is None:
-        yield from scorer.iter_blocks(max_block_cells=cells)
-        return
+def _band_rows(scorer: Scorer, cells: int) -> list[slice]:
+    """The canonical row bands of the pass: about ``cells`` scores each."""
     step = max(1, cells // max(scorer.n_right_, 1))
-    for lo in range(0, scorer.n_left_, step):
-        rows = slice(lo, min(scorer.n_left_, lo + step))
+    return [slice(lo, min(scorer.n_left_, lo + step)) for lo in range(0, scorer.n_left_, step)]
+
+
+def _band(scorer: Scorer, rows: slice, screened: _Float32Bands | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(participant rows, scores, impossible)`` of the canonical rows ``rows`` against every right participant."""
+    if screened is not None:
         band, mask = screened.band(rows)
-        yield scorer.left_order_[rows], scorer.right_order_, band, mask
+        return scorer.left_order_[rows], band, mask
+    scores = scorer._block_c(rows, slice(0, scorer.n_right_))
+    return scorer.left_order_[rows], scores, scorer._mask_block_c(rows, slice(0, scorer.n_right_))

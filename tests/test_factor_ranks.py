@@ -45,3 +45,18 @@ def test_the_error_bound_covers_the_float32_bands(matched):
     exact = scorer.score_matrix()[np.ix_(scorer.left_order_, scorer.right_order_)]
     gap = np.abs(band.astype(np.float64) - exact)[~mask]
     assert 0 < gap.max() <= bands.err  # float32 did round, and never past the bound
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_ranks_counted_in_threads_over_one_row_bands_equal_the_dense_ranks(matched, cores, monkeypatch):
+    factors, dense = matched
+    monkeypatch.setattr(FR, "RANK_BLOCK_CELLS", 1)  # one row per band: the threads interleave many bands
+    monkeypatch.setattr(FR, "available_cores", lambda: cores)
+    seen = []
+    pairs = factors.result.pairs
+    rank_left, rank_right = FR.partner_ranks(factors.problem.scorer, pairs, progress=lambda *a: seen.append(a))
+    left_rank, right_rank = _ranks(dense.problem.scores, dense.problem.forbidden)
+    assert np.array_equal(rank_left, left_rank[pairs[:, 0], pairs[:, 1]])
+    assert np.array_equal(rank_right, right_rank[pairs[:, 0], pairs[:, 1]])
+    n_left = factors.problem.scorer.n_left_
+    assert len(seen) == n_left and seen[-1] == ("ranks", n_left, n_left)

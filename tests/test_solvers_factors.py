@@ -184,7 +184,11 @@ def test_capacitated_adversarial_needs_pricing():
     assert res.objective == pytest.approx(ref.objective, rel=1e-9)
 
 
-def test_small_blocks_and_progress():
+@pytest.mark.parametrize("cores", [1, 2])
+def test_small_blocks_and_progress(cores, monkeypatch):
+    import matching.solvers._factors_threads as threads
+
+    monkeypatch.setattr(threads, "available_cores", lambda: cores)
     rng = np.random.default_rng(4)
     x, y = rng.normal(size=(90, 8)), rng.normal(size=(120, 8))
     calls = []
@@ -196,7 +200,43 @@ def test_small_blocks_and_progress():
     assert {"candidates", "pricing"} <= stages
     assert all(0 < done <= total for _, done, total in calls)
     candidates = [c for c in calls if c[0] == "candidates"]
-    assert len(candidates) == 13 and candidates[-1] == ("candidates", 90, 90)  # ceil(90 / 7) blocks
+    assert candidates[-1] == ("candidates", 90, 90)
+    if cores == 1:
+        assert len(candidates) == 13  # ceil(90 / 7) blocks, one report each
+    else:  # one report per panel of whole blocks, rows done only growing
+        done = [c[1] for c in candidates]
+        assert len(candidates) > 1 and done == sorted(set(done))
+
+
+@pytest.mark.parametrize("bounds", [{}, {"left_capacity": 3, "right_capacity": 2}], ids=["one-to-one", "capacitated"])
+def test_passes_on_threads_give_the_bits_of_one_thread(bounds, monkeypatch):
+    import matching.solvers._factors_threads as threads
+
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(150, 6)), rng.normal(size=(130, 6))
+    forbidden = np.column_stack([rng.integers(0, 150, 60), rng.integers(0, 130, 60)])
+    runs, used = {}, []
+    passes = threads.ThreadPasses
+
+    class Seen(passes):
+        def __init__(self, f, n):
+            used.append(n)
+            super().__init__(f, n)
+
+    monkeypatch.setattr(threads, "ThreadPasses", Seen)
+    for cores in (1, 2, 3):
+        monkeypatch.setattr(threads, "available_cores", lambda c=cores: c)
+        used.clear()
+        runs[cores] = solve_factors(x, y, forbidden=forbidden, max_block_bytes=8 * 130 * 5, k=2, **bounds)
+        assert used == ([] if cores == 1 else [cores])  # several blocks: the threads ran the passes
+    one = runs[1]
+    for res in (runs[2], runs[3]):
+        assert np.array_equal(res.pairs, one.pairs) and res.objective == one.objective
+        assert np.array_equal(res.certificate.left_potential, one.certificate.left_potential)
+        assert np.array_equal(res.certificate.right_potential, one.certificate.right_potential)
+        assert res.certificate.pricing_rounds == one.certificate.pricing_rounds
+        assert res.info["candidates"] == one.info["candidates"]
+    assert one.certificate.pricing_rounds > 1  # k=2 candidates: pricing added pairs
 
 
 @pytest.mark.parametrize(("n", "m"), [(0, 0), (3, 0), (0, 4)])

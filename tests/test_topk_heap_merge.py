@@ -15,7 +15,7 @@ from matching.features._blocks import square_blocks
 from matching.features._topk_kernel import fold_block
 from matching.features._topk_kernel import merge_heaps as merge_2d
 from matching.solvers._factors import _fold_top_k
-from matching.solvers._factors_dask import _top_k_panel
+from matching.solvers._factors_panels import top_k_panel
 from matching.solvers._factors_extras import make_extras
 from matching.solvers._factors_kernels import merge_heaps as merge_flat
 
@@ -102,7 +102,7 @@ def test_cluster_panels_seeded_with_the_merged_heaps_keep_the_same_column_candid
     for lo, hi in reversed(list(zip(cuts[:-1], cuts[1:]))):  # panels finish in any order
         keys, size = merged[3], merged[5]
         heap_seed = np.where(size == k_col, keys[::k_col], np.inf) if size.any() else None
-        part = _top_k_panel(scores, identity, extras, 1.0, *no_forbidden, lo, hi, block, -1.0, k_row, k_col, heap_seed)
+        part = top_k_panel(scores, identity, extras, 1.0, *no_forbidden, lo, hi, block, -1.0, k_row, k_col, heap_seed)
         kept = np.arange(k_col)[None, :] < part[5][:, None]
         assert (part[4].reshape(m, k_col)[kept] >= lo).all()  # no placeholder (row -1) survives
         merge_flat(merged[3], merged[4], merged[5], k_col, part[3], part[4], part[5])

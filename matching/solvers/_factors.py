@@ -27,9 +27,11 @@ the same way (:mod:`._factors_capacitated`: one min-cost flow over all the
 candidates per round, and after a full pass only the rows whose margin
 bound no longer clears them).  ``max_block_bytes`` bounds the score block held at once and
 ``progress(stage, done, total)`` reports every block (the CLI's
-``matching match-factors`` draws it as a progress bar).  ``cluster=`` runs
-the passes over the blocks as Dask tasks (:mod:`._factors_dask`), calling
-the same per-block functions (:func:`_fold_top_k`, :func:`_price_block`).
+``matching match-factors`` draws it as a progress bar).  The passes over
+the blocks run on one thread per core (:mod:`._factors_threads`), or as
+Dask tasks with ``cluster=`` (:mod:`._factors_dask`), both calling the same
+per-block functions (:func:`_fold_top_k`, :func:`_price_block`) on panels of
+whole blocks (:mod:`._factors_panels`).
 """
 
 from __future__ import annotations
@@ -194,7 +196,8 @@ class _Factors:
         self.max_block_bytes = int(max_block_bytes)
         self.cache: np.ndarray | None = None
         self.progress = progress
-        #: the passes' runner on a Dask cluster (:mod:`._factors_dask`), None: this process
+        #: the passes' runner: this process's threads (:mod:`._factors_threads`) or a Dask cluster
+        #: (:mod:`._factors_dask`); None: one block after the other in this thread
         self.remote: Any = None
 
     @property
@@ -700,7 +703,9 @@ def solve_factors(
                            int(max_block_bytes), progress, search_dtype, start, extras, attach)
 
     if cluster is None:
-        return solve(None)
+        from ._factors_threads import local_passes  # imports this module's blocks and pricer
+
+        return solve(local_passes)  # the passes on this process's cores
     from ._factors_dask import solve_on_cluster  # Dask only when asked for
 
     return solve_on_cluster(cluster, solve)

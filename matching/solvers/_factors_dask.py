@@ -6,11 +6,9 @@ workers fetch them from one another, and a worker killed with the only
 copy makes Dask rebuild it from the scheduler's copy.  Panels are asked
 of the workers in turn (``allow_other_workers``): left to itself the
 scheduler keeps every task next to the one copy of the factors.  A task is a
-*panel* of consecutive row blocks of the single-process pass (the same
-blocks, at the same boundaries, so the same products) and calls the same
-pure per-block functions (:func:`._factors._fold_top_k`,
-:func:`._factors._price_block`).  The client folds the tasks' results as
-they complete (``as_completed``):
+*panel* of consecutive row blocks of the single-process pass
+(:mod:`._factors_panels`, which the threads of one process run too).  The
+client folds the tasks' results as they complete (``as_completed``):
 
 - candidates: a panel's row heaps are final; its column heaps are merged
   into the running ones by (cost, row) (:func:`._factors_kernels.merge_heaps`),
@@ -29,12 +27,9 @@ Each worker process copies the factors once into memory numpy allocated
 (:func:`_resident`): the buffers of Dask's transfers are mapped in small
 pages, which made the same tasks cost a fifth more CPU.
 
-Why panels rather than one task per block: a block of the default 256 MiB
-holds ``256 MiB / (8 m)`` rows (167 rows at ``m`` = 200,000) but its column
-heaps are ``m × k`` entries (25 MB), so per-block results would move more
-bytes than the block's work is worth.  A pass has about
-:data:`TASKS_PER_THREAD` panels per worker thread (pricing panels shrink
-along the pass, :meth:`ClusterPasses._panels`), and each worker thread has
+A pass has about :data:`._factors_panels.TASKS_PER_THREAD` panels per
+worker thread (pricing panels shrink along the pass,
+:func:`._factors_panels.panels`), and each worker thread has
 :data:`QUEUED` of them asked of it at a time, the next one when one
 completes: the fast take more.
 """
@@ -51,14 +46,13 @@ import scipy.sparse as sp
 
 from .._cluster import connect
 from . import _factors_kernels as FK
-from ._factors import _Factors, _fold_top_k, _price_block, _Scratch, _sub_csr
+from ._factors import _Factors, _sub_csr
+from ._factors_panels import largest_panel, panels, price_panel, top_k_panel
 from ._factors_extras import Extras
 from ._result import MatchResult
 
-__all__ = ["QUEUED", "TASKS_PER_THREAD", "ClusterPasses", "hold", "results", "solve_on_cluster"]
+__all__ = ["QUEUED", "ClusterPasses", "hold", "results", "solve_on_cluster"]
 
-#: panels per pass and worker thread (a guided pricing panel takes 1 / (TASKS_PER_THREAD · threads) of the blocks left)
-TASKS_PER_THREAD = 4
 #: panels asked of each worker thread at a time: the next one is queued there when one completes
 QUEUED = 2
 
@@ -150,30 +144,8 @@ class ClusterPasses:
         self.data["b_search"] = self.data["b"] if same else self._scatter(f.b_search)
 
     def _panels(self, total: int, guided: bool) -> list[tuple[int, int]]:
-        """``(lo, hi)`` of the panels of a pass over ``total`` rows: whole row blocks.
-
-        About :data:`TASKS_PER_THREAD` panels per worker thread, sized from
-        the pass's own rows (a pricing pass over a few thousand rows still
-        keeps every worker busy).  ``guided``: each panel takes
-        ``1 / (TASKS_PER_THREAD · threads)`` of the blocks still left, down
-        to a floor of a quarter of an equal panel, so the pass ends on small
-        panels rather than waiting for the slowest big one; not for the
-        candidate pass, whose column heaps restart in every panel (a panel
-        of ``r`` rows inserts about ``k ln(r / k)`` entries per column heap:
-        more panels, more inserts).  Panels are whole blocks counted from
-        the pass's first row: the blocks of one process.
-        """
-        block_rows = self.f.block_rows
-        n_blocks = -(-total // block_rows)
-        parts = TASKS_PER_THREAD * self.threads
-        equal = -(-n_blocks // max(1, min(n_blocks, parts)))
-        floor = max(1, -(-equal // 4)) if guided else equal
-        panels, lo = [], 0
-        while lo < n_blocks:
-            size = min(n_blocks - lo, max(floor, -(-(n_blocks - lo) // parts)))
-            panels.append((lo * block_rows, min((lo + size) * block_rows, total)))
-            lo += size
-        return panels
+        """:func:`._factors_panels.panels` for this cluster's worker threads."""
+        return panels(total, self.f.block_rows, self.threads, guided)
 
     def _scatter(self, value: Any) -> Any:
         self.stats["bytes_to_workers"] += _nbytes(value)
@@ -230,7 +202,7 @@ class ClusterPasses:
         def task(lo: int, hi: int) -> tuple:
             # the worst key of every full merged column heap: a later panel need not keep costs above it
             seed = np.where(col_size == k_col, col_keys[::k_col], np.inf) if col_size.any() else None
-            return (_top_k_panel, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
+            return (_top_k_task, d["a_search"], d["b_search"], d["extras"], f.sign, d["fptr"], d["fidx"],
                     lo, hi, f.block_rows, sign, k_row, k_col, seed)
 
         for p, (rk, ri, rs, ck, ci, cs) in self._run(panels, task, "candidates", f.n):
@@ -252,7 +224,7 @@ class ClusterPasses:
         def task(lo: int, hi: int) -> tuple:
             rows = todo[lo:hi]
             bptr, bidx = _sub_csr(cptr, cidx, rows)
-            return (_price_panel, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
+            return (_price_task, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
                     rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,
                     err, exact, bptr, bidx)
 
@@ -270,7 +242,7 @@ class ClusterPasses:
         a_src, b_src = (d["a_search"], d["b_search"]) if search else (d["a"], d["b"])
 
         def task(lo: int, hi: int) -> tuple:
-            return (_largest_panel, a_src, b_src, d["extras"], f.sign, lo, hi, f.block_rows)
+            return (_largest_task, a_src, b_src, d["extras"], f.sign, lo, hi, f.block_rows)
 
         return max((top for _, top in self._run(self._panels(f.n, guided=True), task, "scale", f.n)), default=0.0)
 
@@ -314,69 +286,16 @@ def _resident(x: Any) -> Any:
     return copy
 
 
-def _top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, block_rows, sign, k_row, k_col, seed=None):
-    """Row and column heaps of the rows ``lo:hi``, folded block by block as one process folds them.
-
-    ``seed``: None, or per column the worst key of a full heap of ``k_col``
-    entries of other rows (``inf``: none).  A cost above it cannot be among
-    the column's ``k_col`` best, so the panel's column heaps start full of
-    placeholders (row -1) keyed just above it, and only costs ``<= seed``
-    enter: the same column candidates, far fewer heap inserts and rescanned
-    chunks than heaps that start empty.  Placeholders left at the end are
-    dropped; the column heaps returned are unordered lists of entries.
-    """
-    a_search, b_search = _resident(a_search), _resident(b_search)
-    m = len(b_search)
-    n_rows = hi - lo
-    heaps = (np.empty(n_rows * k_row), np.empty(n_rows * k_row, np.int64), np.zeros(n_rows, np.int64),
-             np.empty(m * k_col), np.zeros(m * k_col, np.int64), np.zeros(m, np.int64))
-    col_keys, col_idx, col_size = heaps[3].reshape(m, k_col), heaps[4].reshape(m, k_col), heaps[5]
-    if seed is not None:
-        seeded = np.isfinite(seed)
-        dtype = a_search.dtype.type  # the blocks' dtype: a cost c enters iff c < the root, i.e. c <= seed
-        col_keys[seeded] = np.nextafter(seed[seeded].astype(dtype), dtype(np.inf)).astype(np.float64)[:, None]
-        col_idx[seeded] = -1
-        col_size[seeded] = k_col
-    scratch = _Scratch()
-    for s in range(lo, hi, block_rows):
-        e = min(s + block_rows, hi)
-        block = extras.finish(scratch.product(a_search[s:e], b_search), slice(s, e), block_sign)
-        bfptr, bfidx = _sub_csr(fptr, fidx, np.arange(s, e, dtype=np.int64))
-        _fold_top_k(block, sign, s - lo, k_row, k_col, heaps, bfptr, bfidx)
-        del block
-    if seed is not None:  # drop the placeholders: real entries first in every column
-        real = (np.arange(k_col)[None, :] < col_size[:, None]) & (col_idx >= 0)
-        order = np.argsort(~real, axis=1, kind="stable")
-        col_keys[:] = np.take_along_axis(col_keys, order, axis=1)
-        col_idx[:] = np.take_along_axis(col_idx, order, axis=1)
-        col_size[:] = real.sum(axis=1)
-    heaps[4][:] += lo  # column heaps hold rows local to the panel
-    return heaps
+def _top_k_task(a_search, b_search, *args):
+    """:func:`._factors_panels.top_k_panel` on this worker's resident copies of the factors."""
+    return top_k_panel(_resident(a_search), _resident(b_search), *args)
 
 
-def _price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block_rows, contiguous, sign, u_rows, v,
-                 tol, k, err, exact, bptr, bidx):
-    """:func:`._factors._price_block` of every row block of ``rows`` (the panel's candidates ``bptr / bidx``)."""
-    a_src, b_src, a, b = _resident(a_src), _resident(b_src), _resident(a), _resident(b)
-    out, scratch = [], _Scratch()
-    for s in range(0, len(rows), block_rows):
-        chunk = rows[s:s + block_rows]
-        at = slice(int(chunk[0]), int(chunk[0]) + len(chunk)) if contiguous else chunk
-        block = extras.finish(scratch.product(a_src[at], b_src), at, block_sign)
-        cfptr, cfidx = _sub_csr(fptr, fidx, chunk)
-        cbptr, cbidx = _sub_csr(bptr, bidx, np.arange(s, s + len(chunk), dtype=np.int64))
-        out.append(_price_block(block, chunk, a[chunk], b, extras, sign, u_rows[s:s + len(chunk)], v, tol, k, err,
-                                exact, cfptr, cfidx, cbptr, cbidx))
-        del block
-    return out
+def _price_task(a_src, b_src, a, b, *args):
+    """:func:`._factors_panels.price_panel` on this worker's resident copies of the factors."""
+    return price_panel(_resident(a_src), _resident(b_src), _resident(a), _resident(b), *args)
 
 
-def _largest_panel(a_src, b_src, extras, block_sign, lo, hi, block_rows):
-    """Largest finite |score| of the rows ``lo:hi``."""
-    a_src, b_src = _resident(a_src), _resident(b_src)
-    top, scratch = 0.0, _Scratch()
-    for s in range(lo, hi, block_rows):
-        at = slice(s, min(s + block_rows, hi))
-        block = extras.finish(scratch.product(a_src[at], b_src), at, block_sign)
-        top = max(top, float(np.max(np.abs(block), where=np.isfinite(block), initial=0.0)))
-    return top
+def _largest_task(a_src, b_src, *args):
+    """:func:`._factors_panels.largest_panel` on this worker's resident copies of the factors."""
+    return largest_panel(_resident(a_src), _resident(b_src), *args)

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -404,6 +404,15 @@ def _ranks(scores: np.ndarray, forbidden: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def match_rows(match: RoundMatch, *, progress: Progress | None = None) -> list[dict[str, Any]]:
     """One dict per matched pair: ids, organisations, score, ranks, reasons in ja and en."""
+    return [row for chunk in _row_chunks(match, progress=progress) for row in chunk]
+
+
+#: Matched pairs explained (and written) at once by :func:`write_match`.
+_ROWS_STEP = 1000
+
+
+def _row_chunks(match: RoundMatch, *, progress: Progress | None = None) -> Iterator[list[dict[str, Any]]]:
+    """:func:`match_rows` a chunk of :data:`_ROWS_STEP` pairs at a time (never every row at once)."""
     problem, result = match.problem, match.result
     pairs = result.pairs
     if problem.scores is None:
@@ -413,19 +422,18 @@ def match_rows(match: RoundMatch, *, progress: Progress | None = None) -> list[d
         left_rank, right_rank = _ranks(problem.scores, problem.forbidden)
         rank_for_left, rank_for_right = left_rank[pairs[:, 0], pairs[:, 1]], right_rank[pairs[:, 0], pairs[:, 1]]
         pair_scores = problem.scores[pairs[:, 0], pairs[:, 1]]
+        del left_rank, right_rank
     required = {(int(i), int(j)) for i, j in problem.required}
-    rows = []
-    step = 1000
-    for start in range(0, len(pairs), step):
-        chunk = pairs[start:start + step]
-        explained = explain_pairs(problem.scorer, chunk[:, 0], chunk[:, 1], langs=("ja", "en"))
-        for p, (i, j), ja, en in zip(range(start, start + len(chunk)), chunk.tolist(), explained["ja"], explained["en"]):
-            rows.append(_pair_row(problem, i, j, pair_scores[p], rank_for_left[p], rank_for_right[p], (i, j) in required, ja, en))
-        if progress is not None:
-            progress("writing", start + len(chunk), len(pairs))
     if progress is not None and not len(pairs):
         progress("writing", 0, 0)
-    return rows
+    for start in range(0, len(pairs), _ROWS_STEP):
+        chunk = pairs[start:start + _ROWS_STEP]
+        explained = explain_pairs(problem.scorer, chunk[:, 0], chunk[:, 1], langs=("ja", "en"))
+        yield [_pair_row(problem, i, j, pair_scores[p], rank_for_left[p], rank_for_right[p], (i, j) in required, ja, en)
+               for p, (i, j), ja, en in zip(range(start, start + len(chunk)), chunk.tolist(), explained["ja"],
+                                            explained["en"])]
+        if progress is not None:
+            progress("writing", start + len(chunk), len(pairs))
 
 
 def _pair_row(problem: RoundProblem, i: int, j: int, score: float, rank_for_left: int, rank_for_right: int,
@@ -529,17 +537,47 @@ def certificate_dict(match: RoundMatch) -> dict[str, Any] | None:
     }
 
 
+class _JsonList:
+    """Writes ``json.dumps(items, ensure_ascii=False, indent=2) + "\\n"`` to a text file, the items coming in chunks.
+
+    Each item is dumped on its own and indented one level further (the
+    encoder escapes every newline inside a string, so each newline of the
+    item's text starts a line): the file has the same bytes as one dump of
+    the whole list, which is never held.
+    """
+
+    def __init__(self, handle: Any):
+        self.handle, self.count = handle, 0
+
+    def extend(self, items: Sequence[Any]) -> None:
+        for item in items:
+            self.handle.write(",\n  " if self.count else "[\n  ")
+            self.handle.write(json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+            self.count += 1
+
+    def close(self) -> None:
+        self.handle.write("\n]\n" if self.count else "[]\n")
+
+
 def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | None = None) -> dict[str, Path]:
     """Write pairs.csv, pairs.json, unmatched.csv and summary.json under ``out_dir``, and
     certificate.json when the result carries dual potentials (max-total)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rows = match_rows(match, progress=progress)
     paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}
     fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
-    write_csv_rows(paths["pairs.csv"], fields, (
-        {**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])} for row in rows))
-    paths["pairs.json"].write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # One chunk of rows at a time into both files: the rows of every pair, and the JSON text of them all, are never held.
+    with paths["pairs.json"].open("w", encoding="utf-8") as pairs_json:
+        json_rows = _JsonList(pairs_json)
+
+        def csv_rows() -> Iterator[dict[str, Any]]:
+            for chunk in _row_chunks(match, progress=progress):
+                json_rows.extend(chunk)
+                for row in chunk:
+                    yield {**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])}
+
+        write_csv_rows(paths["pairs.csv"], fields, csv_rows())
+        json_rows.close()
     write_csv_rows(paths["unmatched.csv"], ["side", "id", "organization", "allowed_partners", "reason"], unmatched_rows(match))
     paths["summary.json"].write_text(json.dumps(summary(match), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     certificate = certificate_dict(match)

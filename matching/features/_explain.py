@@ -129,14 +129,29 @@ def _tags_reason(scorer: Scorer, name: str, i: int, j: int, who: Mapping[str, st
 MIN_TEXT_SIMILARITY = 0.1
 
 
-def _keywords(scorer: Scorer, i: int, j: int) -> list[str]:
-    idf = scorer.transformers_["text"][0].ngram_idf()
-    return matching_keywords(document(scorer.left_records_[i]), document(scorer.right_records_[j]), idf)
+class _Keywords:
+    """The keywords pairs' descriptions share (:func:`matching_keywords`), for many pairs of one scorer.
+
+    The fitted IDF view is taken once and each term's rarity computed once
+    (terms recur across pairs); the last pair's keywords are kept for its
+    other language.
+    """
+
+    def __init__(self, scorer: Scorer):
+        self.scorer, self.idf, self.rarities, self.last = scorer, None, {}, None
+
+    def __call__(self, i: int, j: int) -> list[str]:
+        if self.last is not None and self.last[0] == (i, j):
+            return self.last[1]
+        if self.idf is None:
+            self.idf = self.scorer.transformers_["text"][0].ngram_idf()
+        words = matching_keywords(document(self.scorer.left_records_[i]), document(self.scorer.right_records_[j]),
+                                  self.idf, rarities=self.rarities)
+        self.last = ((i, j), words)
+        return words
 
 
-def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str, words: list[str] | None = None) -> str | None:
-    if words is None:
-        words = _keywords(scorer, i, j)
+def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str, words: list[str]) -> str | None:
     if words:
         return f"説明文に共通するキーワード：{_q(words, 'ja')}" if lang == "ja" else f"Their descriptions share the keywords {_q(words, 'en')}"
     if value < MIN_TEXT_SIMILARITY:
@@ -331,7 +346,7 @@ def explain(
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
-    return _explanation(scorer, scorer.contributions(left, right), lang, names, {})
+    return _explanation(scorer, scorer.contributions(left, right), lang, names, _Keywords(scorer))
 
 
 def explain_pairs(
@@ -357,16 +372,16 @@ def explain_pairs(
     if unknown:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {unknown[0]!r}")
     out: dict[str, list[Explanation]] = {lang: [] for lang in langs}
+    keywords = _Keywords(scorer)
     for pair in scorer.pair_scores(left_idx, right_idx):
-        keywords: dict[tuple[int, int], list[str]] = {}
         for lang in langs:
             out[lang].append(_explanation(scorer, pair, lang, names, keywords))
     return out
 
 
 def _explanation(scorer: Scorer, pair: Any, lang: str, names: Mapping[str, str] | None,
-                 keywords: dict[tuple[int, int], list[str]]) -> Explanation:
-    """The explanation of a scored pair (``keywords`` caches the pair's shared keywords across languages)."""
+                 keywords: _Keywords) -> Explanation:
+    """The explanation of a scored pair (``keywords`` finds the shared keywords, once per pair for every language)."""
     i, j = pair.left, pair.right
     left_id, right_id = scorer.left_ids_[i], scorer.right_ids_[j]
     names = names or {}
@@ -381,9 +396,7 @@ def _explanation(scorer: Scorer, pair: Any, lang: str, names: Mapping[str, str] 
         if name in ("tags_left_seeks", "tags_right_seeks"):
             text = _tags_reason(scorer, name, i, j, who, lang)
         elif name == "text":
-            if (i, j) not in keywords:
-                keywords[(i, j)] = _keywords(scorer, i, j)
-            text = _text_reason(scorer, i, j, c.value, lang, keywords[(i, j)])
+            text = _text_reason(scorer, i, j, c.value, lang, keywords(i, j))
         elif name == "industry":
             text = _industry_reason(scorer, i, j, lang)
         elif name == "region":

@@ -319,7 +319,8 @@ def _readable_common_pieces(a: str, b: str) -> frozenset[str]:
     return frozenset(s for s in _common_substrings(a, b) if _readable_piece(s))
 
 
-def matching_keywords(text_a: str, text_b: str, idf: dict[str, float] | None = None, *, limit: int = 5) -> list[str]:
+def matching_keywords(text_a: str, text_b: str, idf: Mapping[str, float] | None = None, *, limit: int = 5,
+                      rarities: dict[str, float] | None = None) -> list[str]:
     """Readable keywords the two texts share, most specific first.
 
     English: whole words (stop words removed).  Japanese: runs of kanji or
@@ -327,6 +328,10 @@ def matching_keywords(text_a: str, text_b: str, idf: dict[str, float] | None = N
     substrings of two or more characters.  Ranked by the mean IDF of the
     term's character bigrams (rarer first) when ``idf`` is given, then by
     length, then alphabetically (deterministic).
+
+    ``rarities``: a dict the caller keeps across calls with the same
+    ``idf``; each term's mean IDF is stored there and looked up again
+    (terms recur across pairs; the keywords are the same with or without).
     """
     terms_a, terms_b = _terms(text_a), _terms(text_b)
     shared = terms_a & terms_b
@@ -336,13 +341,22 @@ def matching_keywords(text_a: str, text_b: str, idf: dict[str, float] | None = N
         for tb in ja_b:
             shared |= _readable_common_pieces(ta, tb)
     shared = {s for s in shared if not any(s != t and s in t for t in shared)}
+    if not idf:
+        return sorted(shared, key=lambda t: (-len(t), t))[:limit]
+    memo = {} if rarities is None else rarities
 
     def rarity(term: str) -> float:
-        if not idf:
-            return 0.0
-        grams = [term[i : i + 2] for i in range(max(1, len(term) - 1))]
-        values = [idf.get(g, idf.get(f" {g}", 0.0)) for g in grams]
-        return float(np.mean(values)) if values else 0.0
+        value = memo.get(term)
+        if value is None:
+            value = memo[term] = _rarity(term, idf)
+        return value
 
     ranked = sorted(shared, key=lambda t: (-rarity(t), -len(t), t))
     return ranked[:limit]
+
+
+def _rarity(term: str, idf: Mapping[str, float]) -> float:
+    """The mean IDF of a term's character bigrams (a bigram at a word start is also looked up as `` x``)."""
+    grams = [term[i : i + 2] for i in range(max(1, len(term) - 1))]
+    values = [idf.get(g, idf.get(f" {g}", 0.0)) for g in grams]
+    return float(np.mean(values)) if values else 0.0

@@ -37,6 +37,7 @@ from ._factor_round import FACTOR_PATH_MIN_PAIRS
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
 from .features import Scorer, explain, explain_pairs
 from .io import write_csv_rows
+from .io._json_list import JsonListWriter
 from .model import Event, Participant, Round
 from .solvers import (
     MatchResult,
@@ -537,28 +538,6 @@ def certificate_dict(match: RoundMatch) -> dict[str, Any] | None:
     }
 
 
-class _JsonList:
-    """Writes ``json.dumps(items, ensure_ascii=False, indent=2) + "\\n"`` to a text file, the items coming in chunks.
-
-    Each item is dumped on its own and indented one level further (the
-    encoder escapes every newline inside a string, so each newline of the
-    item's text starts a line): the file has the same bytes as one dump of
-    the whole list, which is never held.
-    """
-
-    def __init__(self, handle: Any):
-        self.handle, self.count = handle, 0
-
-    def extend(self, items: Sequence[Any]) -> None:
-        for item in items:
-            self.handle.write(",\n  " if self.count else "[\n  ")
-            self.handle.write(json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-            self.count += 1
-
-    def close(self) -> None:
-        self.handle.write("\n]\n" if self.count else "[]\n")
-
-
 def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | None = None) -> dict[str, Path]:
     """Write pairs.csv, pairs.json, unmatched.csv and summary.json under ``out_dir``, and
     certificate.json when the result carries dual potentials (max-total)."""
@@ -568,7 +547,7 @@ def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | 
     fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
     # One chunk of rows at a time into both files: the rows of every pair, and the JSON text of them all, are never held.
     with paths["pairs.json"].open("w", encoding="utf-8") as pairs_json:
-        json_rows = _JsonList(pairs_json)
+        json_rows = JsonListWriter(pairs_json)
 
         def csv_rows() -> Iterator[dict[str, Any]]:
             for chunk in _row_chunks(match, progress=progress):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasets.synthetic import generate
 from matching import pipeline
 from matching.io import csv_text
+from matching.io._json_list import JsonListWriter, dumps_indented
 from matching.model import CapacityRange, Event, Participant, Programme, Round
 from matching.pipeline import match_round, match_rows, write_match
 
@@ -37,11 +42,51 @@ def _whole_csv(rows: list) -> str:
 @pytest.mark.parametrize("chunk", [1, 2, 7])
 def test_json_list_written_in_chunks_is_one_dump_of_the_list(items: list, chunk: int) -> None:
     handle = io.StringIO()
-    writer = pipeline._JsonList(handle)
+    writer = JsonListWriter(handle)
     for start in range(0, len(items), chunk):
         writer.extend(items[start:start + chunk])
     writer.close()
     assert handle.getvalue() == _whole_json(items)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSON, level=st.integers(0, 3))
+def test_dumps_indented_is_the_standard_indented_dump(value, level: int) -> None:
+    expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+    assert dumps_indented(value, level) == expected
+
+
+class _Size(enum.IntEnum):
+    SMALL = 3
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    {1: "int key", 2.5: "float key", None: "none key", True: "bool key"},  # keys the standard encoder turns into text
+    {_Text("key"): _Text("value")},
+    [np.float64(0.1), _Size.SMALL, (1, [2, {}])],
+])
+def test_dumps_indented_gives_the_standard_dump_of_unusual_values(value) -> None:
+    assert dumps_indented(value, 1) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+
+def test_dumps_indented_raises_the_standard_errors() -> None:
+    with pytest.raises(TypeError, match="Object of type int64 is not JSON serializable"):
+        dumps_indented({"rank": np.int64(3)})
+    cycle: list = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        dumps_indented([cycle])
 
 
 @pytest.mark.parametrize("path", ["dense", "factors"])

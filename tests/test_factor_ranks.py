@@ -60,3 +60,18 @@ def test_ranks_counted_in_threads_over_one_row_bands_equal_the_dense_ranks(match
     assert np.array_equal(rank_right, right_rank[pairs[:, 0], pairs[:, 1]])
     n_left = factors.problem.scorer.n_left_
     assert len(seen) == n_left and seen[-1] == ("ranks", n_left, n_left)
+
+
+def test_ranks_of_a_float32_scorer_counted_in_threads_equal_its_dense_ranks(matched, monkeypatch):
+    from sklearn.base import clone
+
+    factors, _ = matched
+    problem = factors.problem
+    scorer = clone(problem.scorer).set_params(dtype="float32").fit(problem.left, problem.right)
+    monkeypatch.setattr(FR, "available_cores", lambda: 2)
+    monkeypatch.setattr(FR, "RANK_BLOCK_CELLS", 4 * scorer.n_right_)  # bands of 4 rows, unscreened
+    pairs = factors.result.pairs
+    rank_left, rank_right = FR.partner_ranks(scorer, pairs)
+    left_rank, right_rank = _ranks(scorer.score_matrix(), scorer.impossible_mask())
+    assert np.array_equal(rank_left, left_rank[pairs[:, 0], pairs[:, 1]])
+    assert np.array_equal(rank_right, right_rank[pairs[:, 0], pairs[:, 1]])

@@ -172,7 +172,7 @@ def test_budget_and_stage_reasons_follow_the_continuous_fit(budget, price, stage
 def test_a_faint_text_similarity_is_not_given_as_a_reason(scorer, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
     from matching.features import _explain
 
-    monkeypatch.setattr(_explain, "matching_keywords", lambda *args: [])  # no shared keyword to name
+    monkeypatch.setattr(_explain, "matching_keywords", lambda *args, **kwargs: [])  # no shared keyword to name
     assert _explain._text_reason(scorer, 0, 0, _explain.MIN_TEXT_SIMILARITY / 2, lang) is None
     strong = _explain._text_reason(scorer, 0, 0, 0.42, lang)
     assert strong is not None and "0.42" in strong

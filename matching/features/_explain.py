@@ -151,7 +151,9 @@ class _Keywords:
         return words
 
 
-def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str, words: list[str]) -> str | None:
+def _text_reason(scorer: Scorer, i: int, j: int, value: float, lang: str, words: list[str] | None = None) -> str | None:
+    if words is None:
+        words = _Keywords(scorer)(i, j)
     if words:
         return f"説明文に共通するキーワード：{_q(words, 'ja')}" if lang == "ja" else f"Their descriptions share the keywords {_q(words, 'en')}"
     if value < MIN_TEXT_SIMILARITY:

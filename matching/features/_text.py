@@ -293,6 +293,12 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(t for t in terms if len(t) >= 2)
 
 
+@lru_cache(maxsize=2**14)
+def _ja_terms(text: str) -> frozenset[str]:
+    """The Japanese terms (kanji and katakana runs) among :func:`_terms` (cached like them)."""
+    return frozenset(t for t in _terms(text) if _JA_TERM.fullmatch(t))
+
+
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 
 
@@ -333,10 +339,8 @@ def matching_keywords(text_a: str, text_b: str, idf: Mapping[str, float] | None 
     ``idf``; each term's mean IDF is stored there and looked up again
     (terms recur across pairs; the keywords are the same with or without).
     """
-    terms_a, terms_b = _terms(text_a), _terms(text_b)
-    shared = terms_a & terms_b
-    ja_a = [t for t in terms_a - shared if _JA_TERM.fullmatch(t)]
-    ja_b = [t for t in terms_b - shared if _JA_TERM.fullmatch(t)]
+    shared = _terms(text_a) & _terms(text_b)
+    ja_a, ja_b = _ja_terms(text_a) - shared, _ja_terms(text_b) - shared
     for ta in ja_a:
         for tb in ja_b:
             shared |= _readable_common_pieces(ta, tb)

@@ -545,18 +545,27 @@ def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | 
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}
     fields = ["left_id", "left_organization", "right_id", "right_organization", "score", "rank_for_left", "rank_for_right", "required", "reasons_ja", "reasons_en"]
-    # One chunk of rows at a time into both files: the rows of every pair, and the JSON text of them all, are never held.
-    with paths["pairs.json"].open("w", encoding="utf-8") as pairs_json:
-        json_rows = JsonListWriter(pairs_json)
+    # One chunk of rows at a time into both files: the rows of every pair, and the JSON text of them all, are never
+    # held.  They are written under a temporary name and renamed at the end: a failure half-way leaves neither file.
+    partial = {name: out / f"{name}.partial" for name in ("pairs.csv", "pairs.json")}
+    try:
+        with partial["pairs.json"].open("w", encoding="utf-8") as pairs_json:
+            json_rows = JsonListWriter(pairs_json)
 
-        def csv_rows() -> Iterator[dict[str, Any]]:
-            for chunk in _row_chunks(match, progress=progress):
-                json_rows.extend(chunk)
-                for row in chunk:
-                    yield {**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])}
+            def csv_rows() -> Iterator[dict[str, Any]]:
+                for chunk in _row_chunks(match, progress=progress):
+                    json_rows.extend(chunk)
+                    for row in chunk:
+                        yield {**row, "reasons_ja": " / ".join(row["reasons_ja"]), "reasons_en": " / ".join(row["reasons_en"])}
 
-        write_csv_rows(paths["pairs.csv"], fields, csv_rows())
-        json_rows.close()
+            write_csv_rows(partial["pairs.csv"], fields, csv_rows())
+            json_rows.close()
+    except BaseException:
+        for path in partial.values():
+            path.unlink(missing_ok=True)
+        raise
+    for name, path in partial.items():
+        path.replace(paths[name])
     write_csv_rows(paths["unmatched.csv"], ["side", "id", "organization", "allowed_partners", "reason"], unmatched_rows(match))
     paths["summary.json"].write_text(json.dumps(summary(match), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     certificate = certificate_dict(match)

@@ -118,3 +118,22 @@ def test_write_match_without_pairs_writes_empty_lists(tmp_path: Path) -> None:
     assert paths["pairs.json"].read_text(encoding="utf-8") == "[]\n" == _whole_json(match_rows(match))
     assert paths["pairs.csv"].read_text(encoding="utf-8") == ",".join(_FIELDS) + "\n"
     assert ("writing", 0, 0) in seen
+
+
+def test_a_failure_while_explaining_leaves_no_half_written_pairs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = generate("overseas", seed=12, n_left=25, n_right=40)
+    match = match_round(Event.build(data.programme, list(data.participants)))
+    real = pipeline.explain_pairs
+    calls = []
+
+    def explain_twice(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("explaining failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_ROWS_STEP", 5)
+    monkeypatch.setattr(pipeline, "explain_pairs", explain_twice)
+    with pytest.raises(RuntimeError, match="explaining failed"):
+        write_match(match, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

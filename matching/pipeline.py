@@ -540,7 +540,12 @@ def certificate_dict(match: RoundMatch) -> dict[str, Any] | None:
 
 def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | None = None) -> dict[str, Path]:
     """Write pairs.csv, pairs.json, unmatched.csv and summary.json under ``out_dir``, and
-    certificate.json when the result carries dual potentials (max-total)."""
+    certificate.json when the result carries dual potentials (max-total).
+
+    The pairs are explained and written :data:`_ROWS_STEP` at a time into
+    both pairs files (the same bytes as :func:`match_rows` dumped at once,
+    which is never held), under ``.partial`` names until both are complete.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("pairs.csv", "pairs.json", "unmatched.csv", "summary.json")}

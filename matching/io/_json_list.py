@@ -5,7 +5,7 @@ pairs at a time: neither the rows of every pair nor the text of them all is
 ever held.  Each item is encoded by :func:`dumps_indented`, which gives
 exactly what the standard library's encoder gives with ``ensure_ascii=False,
 indent=2`` (its indenting encoder is pure Python and generator-based; this
-one appends to one list of strings and is about twice as fast), and falls
+one appends to one list of strings: 1.6 times as fast on the pairs), and falls
 back to that encoder for anything but dicts with text keys, lists, tuples,
 text, numbers, booleans and None.
 """

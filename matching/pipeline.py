@@ -543,8 +543,9 @@ def write_match(match: RoundMatch, out_dir: str | Path, *, progress: Progress | 
     certificate.json when the result carries dual potentials (max-total).
 
     The pairs are explained and written :data:`_ROWS_STEP` at a time into
-    both pairs files (the same bytes as :func:`match_rows` dumped at once,
-    which is never held), under ``.partial`` names until both are complete.
+    both pairs files (what :func:`match_rows` dumped at once would hold, which
+    is never held; pairs.json by pydantic-core's compiled JSON encoder), under
+    ``.partial`` names until both are complete.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

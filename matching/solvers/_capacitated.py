@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from ..errors import Infeasible
 from ._constraints import bound_array, check_min_le_max, invalid, pair_array
-from ._flow import ssp_bmatching
+from ._flow import FlowWarmStart, ssp_bmatching
 from ._input import ScoreInput, as_scores
 from ._result import DualCertificate, MatchResult, Status
 
@@ -296,14 +296,17 @@ def reduced_costs(bm: BMatching, p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return bm.weights - p[bm.rows] - q[bm.cols]
 
 
-def solve_bmatching(bm: BMatching, *, min_pairs: int | None = None, pricing: bool | None = None) -> BSolution:
+def solve_bmatching(bm: BMatching, *, min_pairs: int | None = None, pricing: bool | None = None,
+                    warm: FlowWarmStart | None = None) -> BSolution:
     """Solve a :class:`BMatching` exactly; raise :class:`Infeasible` with the reason when it has no solution.
 
     Without minimums the problem is a min-cost flow, solved by successive
     shortest paths (:mod:`._flow`); with minimums or ``min_pairs`` (the
     solution then holds at least that many pairs and its duals do not
     certify it) it goes to the HiGHS LP.  Either way on a candidate subset
-    of the pairs, priced against the duals until no other pair improves.
+    of the pairs, priced against the duals until no other pair improves;
+    each flow solve after the first starts from the previous one's flow
+    (``warm``, kept by a caller whose own loop adds pairs between calls).
     """
     n_all = bm.n_pairs
     if pricing is None:
@@ -317,10 +320,12 @@ def solve_bmatching(bm: BMatching, *, min_pairs: int | None = None, pricing: boo
     tol = 1e-7 * scale
     rounds = 0
     reduced = None  # reduced costs of the last solution, when the pricing computed them
+    if warm is None:
+        warm = FlowWarmStart()
     while True:
         rounds += 1
         reduced = None
-        sol = _flow_solve(bm, sel) if use_flow else _lp(bm, sel, min_pairs)
+        sol = _flow_solve(bm, sel, warm) if use_flow else _lp(bm, sel, min_pairs)
         if sol is _GAVE_UP:  # the flow found every place contested: the LP copes better
             use_flow = False
             sol = _lp(bm, sel, min_pairs)
@@ -359,7 +364,7 @@ def solve_bmatching(bm: BMatching, *, min_pairs: int | None = None, pricing: boo
 _GAVE_UP = object()
 
 
-def _flow_solve(bm: BMatching, sel: np.ndarray) -> BSolution | None | object:
+def _flow_solve(bm: BMatching, sel: np.ndarray, warm: FlowWarmStart | None = None) -> BSolution | None | object:
     """Min-cost flow over the pairs ``sel`` (no minimums); required pairs are fixed first."""
     n, m = bm.shape
     req = bm.required[sel]
@@ -369,7 +374,7 @@ def _flow_solve(bm: BMatching, sel: np.ndarray) -> BSolution | None | object:
         return None
     free = sel[~req]
     useful = free[bm.weights[free] > 0]  # a pair that cannot raise the total is never needed
-    out = ssp_bmatching(bm.shape, bm.rows[useful], bm.cols[useful], bm.weights[useful], lcap, rcap)
+    out = ssp_bmatching(bm.shape, bm.rows[useful], bm.cols[useful], bm.weights[useful], lcap, rcap, warm)
     if out is None:
         return _GAVE_UP
     chosen_useful, p, q = out
@@ -680,24 +685,30 @@ def solve_capacitated(
                   right_min=right_min, forbidden=forbidden, required=required, maximize=maximize, pricing=None)
 
 
-def solve_given_pairs(scores: sp.csr_array, **bounds: Any) -> MatchResult:
+def solve_given_pairs(scores: sp.csr_array, *, warm: FlowWarmStart | None = None, **bounds: Any) -> MatchResult:
     """:func:`solve_capacitated` over every stored pair of the sparse ``scores`` at once, without its own pricing.
 
     For a caller whose pairs are already a priced candidate subset of a
     larger problem (:func:`matching.solvers.solve_factors`): one solve of
     the given pairs instead of a nested candidate-and-pricing loop over them.
+    The caller's pricing loop passes the same ``warm``
+    (:class:`._flow.FlowWarmStart`) to every round, whose pairs include the
+    previous round's (same bounds, same required pairs): each round's flow
+    then starts from the previous one and only searches again for the
+    participants that the new pairs concern.
     """
-    return _solve(scores, pricing=False, **bounds)
+    return _solve(scores, pricing=False, warm=warm, **bounds)
 
 
 def _solve(scores: Any, *, left_capacity: Any, right_capacity: Any, left_min: Any = None, right_min: Any = None,
-           forbidden: Any = None, required: Any = None, maximize: bool = True, pricing: bool | None) -> MatchResult:
+           forbidden: Any = None, required: Any = None, maximize: bool = True, pricing: bool | None,
+           warm: FlowWarmStart | None = None) -> MatchResult:
     start = time.perf_counter()
     si, bm = prepare(
         scores, left_capacity=left_capacity, right_capacity=right_capacity, left_min=left_min,
         right_min=right_min, forbidden=forbidden, required=required, maximize=maximize,
     )
-    sol = solve_bmatching(bm, pricing=pricing)
+    sol = solve_bmatching(bm, pricing=pricing, warm=warm)
     worst, bound = sol.max_violation, sol.dual_bound
     sign = 1.0 if maximize else -1.0
     pairs = np.column_stack([bm.rows[sol.chosen], bm.cols[sol.chosen]])

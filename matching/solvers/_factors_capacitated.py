@@ -12,6 +12,7 @@ are priced (:func:`_rows_to_price`).
 
 from __future__ import annotations
 
+import functools
 from time import perf_counter
 
 import numpy as np
@@ -19,6 +20,7 @@ import scipy.sparse as sp
 
 from ..errors import Infeasible
 from ._capacitated import solve_capacitated, solve_given_pairs
+from ._flow import FlowWarmStart
 from ._factors import _ADD_K, _ADD_K_MAX, _Factors, _pricer
 from ._result import DualCertificate, MatchResult, Status
 
@@ -79,7 +81,11 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
     constraints = dict(left_capacity=lcap, right_capacity=rcap, left_min=lmin, right_min=rmin, maximize=maximize)
     # the candidates are already a priced subset: without minimums one flow over all of them beats the
     # capacitated solver's own candidate-and-pricing loop (the LP for minimums keeps it: it grows faster)
-    solve_candidates = solve_capacitated if (lmin.any() or rmin.any()) else solve_given_pairs
+    # each round's flow starts from the previous round's (the rounds only add pairs)
+    if lmin.any() or rmin.any():
+        solve_candidates = solve_capacitated
+    else:
+        solve_candidates = functools.partial(solve_given_pairs, warm=FlowWarmStart())
     while True:
         rows, cols, vals = _with_pairs(*f.candidates(sign, k_row, k_col), rpairs, f)
         cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))

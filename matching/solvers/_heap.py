@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from numba import njit
 
-__all__ = ["push_min", "pop_min", "push_max", "replace_max", "ranked_worse", "push_ranked", "replace_ranked_root",
+__all__ = ["push_min", "pop_min", "heapify_min", "push_max", "replace_max", "ranked_worse", "push_ranked", "replace_ranked_root",
            "merge_ranked"]
 
 
@@ -43,6 +43,28 @@ def push_min(keys, vals, size, key, val):  # pragma: no cover - compiled
     keys[pos] = key
     vals[pos] = val
     return size + 1
+
+
+@njit(cache=True)
+def heapify_min(keys, vals, size):  # pragma: no cover - compiled
+    """Make ``keys[:size]`` (with ``vals``) a min-heap in place, in O(size)."""
+    for start in range((size >> 1) - 1, -1, -1):
+        key = keys[start]
+        val = vals[start]
+        pos = start
+        while True:
+            c = 2 * pos + 1
+            if c >= size:
+                break
+            if c + 1 < size and keys[c + 1] < keys[c]:
+                c += 1
+            if keys[c] >= key:
+                break
+            keys[pos] = keys[c]
+            vals[pos] = vals[c]
+            pos = c
+        keys[pos] = key
+        vals[pos] = val
 
 
 @njit(cache=True)

@@ -47,7 +47,8 @@ WORK_PER_ELEMENT = 200
 #: Dijkstra steps always allowed, whatever the size.
 WORK_FLOOR = 100_000
 #: A warm start moves at most this share of the units, and takes at most this share of the search steps of
-#: the last cold solve (else it stops and a cold solve runs): past these a cold solve is cheaper.
+#: the last cold solve (at least WORK_FLOOR; else it stops and a cold solve runs): past these a cold solve is
+#: cheaper.
 WARM_SHARE = 0.1
 WARM_WORK = 0.5
 #: ``pred`` of a node reached through the sink's reverse arc (a unit taken back from its arc to the sink).
@@ -415,7 +416,7 @@ def _ssp_oriented(shape, rows, cols, weights, left_cap, right_cap, warm=None, st
         if moved > WARM_SHARE * lcap.sum():
             start = None
         else:
-            warm_budget = int(min(budget, WARM_WORK * state["cold_pops"]))
+            warm_budget = int(min(budget, WARM_WORK * max(state["cold_pops"], WORK_FLOOR)))
             pops, expansions = _ssp(n, m, rows, cols, w, lptr, lidx, rptr, ridx, lcap, rcap, chosen, unused, rdeg,
                                     pi, excess, warm_budget)
             if pops > warm_budget:

@@ -1,4 +1,4 @@
-"""The flow's warm start between pricing rounds: every warm solve equals a cold one and the LP, with a valid certificate."""
+"""The flow's warm start between pricing rounds: warm solves equal cold ones and the LP, certificates included."""
 
 from __future__ import annotations
 

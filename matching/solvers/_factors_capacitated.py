@@ -3,7 +3,9 @@
 The candidates go to the capacitated solver (required pairs always among
 them; widened when the minimums need partners outside them): without
 minimums one min-cost flow over all of them per round
-(:func:`._capacitated.solve_given_pairs`), with minimums the HiGHS LP with
+(:func:`._capacitated.solve_given_pairs`; each round's flow starts from the
+previous round's when the new pairs move few units, see
+:class:`._flow.FlowWarmStart`), with minimums the HiGHS LP with
 its own candidate loop.  Each round prices the full problem against the
 solver's duals (:func:`._factors._pricer`) and adds the violated pairs;
 after a full pass only the rows whose margin bound no longer clears them

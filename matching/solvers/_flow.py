@@ -49,7 +49,7 @@ WORK_FLOOR = 100_000
 #: A warm start moves at most this share of the units, and takes at most this share of the search steps of
 #: the last cold solve (at least WORK_FLOOR; else it stops and a cold solve runs): past these a cold solve is
 #: cheaper.
-WARM_SHARE = 0.1
+WARM_SHARE = 0.05
 WARM_WORK = 0.5
 #: ``pred`` of a node reached through the sink's reverse arc (a unit taken back from its arc to the sink).
 FROM_SINK = -2

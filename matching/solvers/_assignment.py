@@ -99,6 +99,12 @@ class Violations:
         over its allowed pairs that are not candidates (``inf`` if none).
         Lets the loop skip re-pricing participants whose potential moved by
         less than their margin.  None: price everyone each round.
+    priced_near : tuple of ndarray or None
+        For each of them, ``(cols, reduced, floor)``: its few allowed
+        non-candidate pairs of smallest reduced cost (cost convention, rows
+        of :data:`._factors_bound.NEAR` columns, unused slots -1 / ``inf``)
+        and a lower bound on the reduced cost of its others, as
+        :func:`._factors_bound.near_price` returns them.  None: not kept.
     """
 
     rows: np.ndarray
@@ -109,6 +115,7 @@ class Violations:
     priced: np.ndarray | None = None
     priced_worst: np.ndarray | None = None
     priced_margin: np.ndarray | None = None
+    priced_near: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 #: price(left_potential, right_potential, tol, rows, candidates, per_row) -> Violations, in the

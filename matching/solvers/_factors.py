@@ -24,8 +24,8 @@ Capacities, minimums (``left_min`` / ``right_min``) and required pairs go to
 the capacitated solver on the candidates (required pairs always among them;
 candidates widened when the minimums need partners outside them), priced
 the same way (:mod:`._factors_capacitated`: one min-cost flow over all the
-candidates per round, and after a full pass only the rows whose margin
-bound no longer clears them).  ``max_block_bytes`` bounds the score block held at once and
+candidates per round, and after a full pass only the rows whose bound
+no longer clears them, :mod:`._factors_bound`).  ``max_block_bytes`` bounds the score block held at once and
 ``progress(stage, done, total)`` reports every block (the CLI's
 ``matching match-factors`` draws it as a progress bar).  The passes over
 the blocks run on one thread per core (:mod:`._factors_threads`), or as
@@ -46,9 +46,10 @@ import scipy.sparse as sp
 
 from .._cluster import check_cluster
 from ..errors import Infeasible
-from ._assignment import _REL_TOL, K, Violations, _few_ties, _slackness_violation, _solve_with_pricing
+from ._assignment import _REL_TOL, Violations, _few_ties, _slackness_violation, _solve_with_pricing
 from . import _factors_kernels as FK
 from ._constraints import bound_array, check_min_le_max, invalid, pair_array
+from ._factors_bound import NEAR, near_price
 from ._factors_extras import Extras, make_extras
 from ._result import DualCertificate, MatchResult, Status
 
@@ -346,19 +347,26 @@ def _pricer(f: _Factors, sign: float, exact: bool):
             parts = f.remote.price(todo, exact, sign, u, v, tol, k, err, cptr, cidx)
         else:
             parts = _local_price(f, todo, exact, sign, u, v, tol, k, err, cptr, cidx)
-        out_r, out_c, out_s, worst, margin = [], [], [], [], []
-        for chunk, (r, c, sc, w, mg) in parts:
+        out_r, out_c, out_s, worst, margin, near_c, near_r, floor = [], [], [], [], [], [], [], []
+        for chunk, (r, c, sc, w, mg, (nc, nr, fl)) in parts:
             out_r.append(chunk[r])
             out_c.append(c)
             out_s.append(sc)
             worst.append(w)
             margin.append(mg)
+            near_c.append(nc)
+            near_r.append(nr)
+            floor.append(fl)
         cat_ = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
         worst_all = cat_(worst, np.float64)
+        near = None
+        if candidates is not None:
+            near = (np.concatenate(near_c) if near_c else np.zeros((0, NEAR), np.int64),
+                    np.concatenate(near_r) if near_r else np.zeros((0, NEAR)), cat_(floor, np.float64))
         return Violations(
             cat_(out_r, np.int64), cat_(out_c, np.int64), cat_(out_s, np.float64),
             float(worst_all.max(initial=0.0)), f.n_allowed(rows), rows, worst_all,
-            None if candidates is None else cat_(margin, np.float64),
+            None if candidates is None else cat_(margin, np.float64), near,
         )
 
     return price
@@ -381,12 +389,15 @@ def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, 
     else the search dtype, read against ``u_rows + err``); ``fptr / fidx``
     and ``bptr / bidx`` are the block's forbidden and candidate pairs (CSR
     over its rows).  Returns ``(rows, cols, scores, worst, margin)``: the
-    violators found (rows local to the block, exact scores) and the per-row
-    worst violation and margin, as :func:`_pricer` documents.
+    violators found (rows local to the block, exact scores), the per-row
+    worst violation and margin, as :func:`_pricer` documents, and
+    ``near = (cols, reduced, floor)``, each row's near pairs
+    (:func:`._factors_bound.near_price`; lower bounds of the exact reduced
+    costs when not ``exact``).
     """
     local = np.arange(len(chunk), dtype=np.int64)
-    cols, counts, w, mg = K.dense_price(
-        block, sign, np.ascontiguousarray(u_rows + err), v, tol, k, fptr, fidx, local, bptr, bidx,
+    cols, counts, w, mg, ncols, nkeys, floor = near_price(
+        block, sign, np.ascontiguousarray(u_rows + err), v, tol, k, NEAR, fptr, fidx, local, bptr, bidx,
     )
     del block
 
@@ -399,7 +410,7 @@ def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, 
     c = cols[flagged]
     sc, red = exact_reduced(at, c)
     if exact:
-        return at, c, sc, w, mg
+        return at, c, sc, w, mg, (ncols, nkeys, floor)
     # the kernel's worst mixed rounding into candidate pairs: measure both exactly
     w = np.zeros(len(chunk))
     np.maximum.at(w, at, np.maximum(-red, 0.0))
@@ -411,12 +422,15 @@ def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, 
     # a full heap without an exact violator may hide one: price those rows in float64
     redo = local[(counts == k) & (np.bincount(at[hit], minlength=len(chunk)) == 0)]
     if not len(redo):
-        return at[hit], c[hit], sc[hit], w, mg
+        return at[hit], c[hit], sc[hit], w, mg, (ncols, nkeys, floor)
     keep = hit & ~np.isin(at, redo)
-    fr, fc, fs, fw, fm = _exact_rows(chunk, a_rows, b, extras, sign, redo, u_rows, v, tol, k, fptr, fidx, bptr, bidx)
+    fr, fc, fs, fw, fm, (fnc, fnk, ffl) = _exact_rows(chunk, a_rows, b, extras, sign, redo, u_rows, v, tol, k, fptr,
+                                                     fidx, bptr, bidx)
     w[redo] = fw
     mg[redo] = fm
-    return (np.concatenate([fr, at[keep]]), np.concatenate([fc, c[keep]]), np.concatenate([fs, sc[keep]]), w, mg)
+    ncols[redo], nkeys[redo], floor[redo] = fnc, fnk, ffl
+    return (np.concatenate([fr, at[keep]]), np.concatenate([fc, c[keep]]), np.concatenate([fs, sc[keep]]), w, mg,
+            (ncols, nkeys, floor))
 
 
 def _pair_values(a_rows: np.ndarray, b: np.ndarray, extras: Extras, chunk: np.ndarray, rows: np.ndarray,
@@ -431,15 +445,16 @@ def _pair_values(a_rows: np.ndarray, b: np.ndarray, extras: Extras, chunk: np.nd
 
 
 def _exact_rows(chunk, a_rows, b, extras, sign, rows, u_rows, v, tol, k, fptr, fidx, bptr, bidx):
-    """Price the block rows ``rows`` whole in float64: violators, worst (candidates included) and margins."""
+    """Price the block rows ``rows`` whole in float64: violators, worst (candidates included), margins, near pairs."""
     block = extras.finish(a_rows[rows] @ b.T, chunk[rows], sign)
     fptr, fidx = _sub_csr(fptr, fidx, rows)
     bptr, bidx = _sub_csr(bptr, bidx, rows)
     local = np.arange(len(rows), dtype=np.int64)
-    cols, counts, w, mg = K.dense_price(block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, fptr, fidx, local, bptr, bidx)
+    cols, counts, w, mg, ncols, nkeys, floor = near_price(block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, NEAR,
+                                                         fptr, fidx, local, bptr, bidx)
     r = rows[np.repeat(local, counts)]
     c = cols[np.arange(k)[None, :] < counts[:, None]]
-    return r, c, _pair_values(a_rows, b, extras, chunk, r, c), w, mg
+    return r, c, _pair_values(a_rows, b, extras, chunk, r, c), w, mg, (ncols, nkeys, floor)
 
 
 def _completer(f: _Factors, sign: float, k: int):
@@ -624,9 +639,10 @@ def solve_factors(
     Time is about two passes of ``n · m · d`` multiply-adds (candidates in
     ``dtype``, a first pricing round in float64); later rounds price only
     the left participants whose potential rose past the slack of their best
-    non-candidate pair (capacitated: past that slack less the largest move
-    of a right participant's potential towards a violation since the last
-    full pass).  Memory is the factors, the candidates and one block.
+    non-candidate pair (capacitated: the rows whose few nearest
+    non-candidate pairs, or the rest of the row below a floor, may have
+    become violated since the row was last priced, see
+    :mod:`._factors_bound`).  Memory is the factors, the candidates and one block.
 
     References
     ----------

@@ -8,8 +8,9 @@ previous round's when the new pairs move few units, see
 :class:`._flow.FlowWarmStart`), with minimums the HiGHS LP with
 its own candidate loop.  Each round prices the full problem against the
 solver's duals (:func:`._factors._pricer`) and adds the violated pairs;
-after a full pass only the rows whose margin bound no longer clears them
-are priced (:func:`_rows_to_price`).
+after a full pass only the rows whose bound (their near pairs and floor at
+their last pricing, :mod:`._factors_bound`) no longer clears them are
+priced (:func:`_rows_to_price`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..errors import Infeasible
 from ._capacitated import solve_capacitated, solve_given_pairs
 from ._flow import FlowWarmStart
 from ._factors import _ADD_K, _ADD_K_MAX, _Factors, _pricer
+from ._factors_bound import RowBound, columns_check
 from ._result import DualCertificate, MatchResult, Status
 
 __all__ = ["capacitated"]
@@ -48,28 +50,24 @@ def _with_pairs(rows, cols, vals, extra: np.ndarray, f: "_Factors"):
             np.concatenate([vals, f.values(new[:, 0], new[:, 1])]))
 
 
-def _rows_to_price(base: tuple[np.ndarray, np.ndarray, np.ndarray] | None, left: np.ndarray, right: np.ndarray,
-                   sign: float) -> np.ndarray | None:
+def _rows_to_price(bound: RowBound, left: np.ndarray, right: np.ndarray,
+                   candidates: tuple[np.ndarray, np.ndarray], check=None) -> np.ndarray | None:
     """Left participants that may have a violated pair under the potentials ``left, right`` (None: everyone).
 
-    ``base = (left0, right0, margin0)``: the potentials of the last full
-    pricing pass and each row's smallest reduced cost over its non-candidate
-    pairs then (``-inf`` for a row that had violators).  A reduced cost
-    ``sign * s - sign * left[i] - sign * right[j]`` moved by ``-sign * (left[i]
-    - left0[i]) - sign * (right[j] - right0[j])`` since, and candidates were
-    only added, so row ``i`` keeps every non-candidate reduced cost >= 0 while
-    ``margin0[i] - sign * (left[i] - left0[i]) + min_j(-sign * (right[j] -
-    right0[j])) >= 0``: only the other rows are priced.  A full pass (None)
-    when more than :data:`_PARTIAL_SHARE` of the rows would be.
+    Before the first full pass everyone; then the rows whose lower bound on
+    the reduced costs of their allowed non-candidate pairs (kept near pairs
+    with their own column's move, the rest above a floor moved by the
+    largest move of a column outside the few that moved most, which
+    ``check``, :func:`._factors_bound.columns_check`, prices exactly:
+    :mod:`._factors_bound`) is below 0.  A row left
+    out has no violated pair, so a round whose priced rows show none proves
+    the potentials optimal for the whole problem.  A full pass (None) when
+    more than :data:`_PARTIAL_SHARE` of the rows would be priced.
     """
-    if base is None:
+    todo = bound.due(left, right, candidates, check)
+    if todo is None or len(todo) > _PARTIAL_SHARE * len(left):
         return None
-    left0, right0, margin0 = base
-    column_shift = float(np.min(-sign * (right - right0), initial=0.0))
-    with np.errstate(invalid="ignore"):
-        calm = margin0 - sign * (left - left0) + column_shift >= 0.0
-    todo = np.flatnonzero(~calm).astype(np.int64)
-    return None if len(todo) > _PARTIAL_SHARE * len(left) else todo
+    return todo
 
 
 def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start, extras,
@@ -106,7 +104,8 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
     per_row = _ADD_K
     checked = f.n_allowed()
     worst_seen = 0.0
-    base = None  # potentials and row margins of the last full pricing pass
+    bound = RowBound(n, m, sign)  # each row's near pairs and floor at its last pricing
+    check = columns_check(f, sign)
     full_passes = 0
     while True:
         scale = max(1.0, float(np.max(np.abs(vals), initial=0.0)))
@@ -118,14 +117,12 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
         p, q = res.certificate.left_potential, res.certificate.right_potential
         cptr = cand.indptr.astype(np.int64)
         cidx = cand.indices.astype(np.int64)
-        todo = _rows_to_price(base, p, q, sign)
+        todo = _rows_to_price(bound, p, q, (cptr, cidx), check)
         found = price(p, q, tol, todo, (cptr, cidx), per_row)
         rounds += 1
-        if todo is None:
-            full_passes += 1
-            margin = np.asarray(found.priced_margin, dtype=np.float64).copy()
-            margin[found.rows] = -np.inf  # a row that had violators is priced again until the next full pass
-            base = (p.copy(), q.copy(), margin)
+        full_passes += todo is None
+        # the violators found become candidates; the bound skips candidate pairs when it is read
+        bound.update(todo, p, q, *found.priced_near)
         # the kernel's per-row worst also counts candidate pairs, whose reduced cost may be positive
         # when matched: measure the violation on the non-candidate pairs it returned instead
         if len(found.rows):

@@ -34,8 +34,6 @@ __all__ = ["capacitated"]
 _EXTRA = 4
 #: relative tolerance of the capacitated pricing test (matches the capacitated solver's)
 _CAP_TOL = 1e-7
-#: a capacitated pricing round prices every row again once more than this share of them may have moved
-_PARTIAL_SHARE = 0.5
 #: pricing rounds after which the capacitated loop gives up (never reached in practice)
 _MAX_CAP_ROUNDS = 200
 
@@ -61,13 +59,14 @@ def _rows_to_price(bound: RowBound, left: np.ndarray, right: np.ndarray,
     ``check``, :func:`._factors_bound.columns_check`, prices exactly:
     :mod:`._factors_bound`) is below 0.  A row left
     out has no violated pair, so a round whose priced rows show none proves
-    the potentials optimal for the whole problem.  A full pass (None) when
-    more than :data:`_PARTIAL_SHARE` of the rows would be priced.
+    the potentials optimal for the whole problem.  However many rows are
+    due, only they are priced: a pass over some rows costs the same per row
+    as a pass over all of them (at 20,000 per side 177-182 µs a row for
+    every row, half of them at random, or the first half), and it leaves
+    the rows it skipped with their bounds.
     """
     todo = bound.due(left, right, candidates, check)
-    if todo is None or len(todo) > _PARTIAL_SHARE * len(left):
-        return None
-    return todo
+    return None if todo is None or len(todo) == len(left) else todo
 
 
 def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progress, search_dtype, start, extras,

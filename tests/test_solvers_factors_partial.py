@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from matching.solvers import solve_capacitated, solve_factors
 from matching.solvers._capacitated import solve_given_pairs
 from matching.solvers._factors import _Factors, _pricer
-from matching.solvers._factors_bound import RowBound, columns_check
+from matching.solvers._factors_bound import NEAR, RowBound, columns_check
 from matching.solvers._factors_extras import make_extras
 
 
@@ -41,6 +41,7 @@ def test_row_bound_never_skips_a_row_with_a_violated_pair(maximize, dtype):
         n, m = dense.shape
         extras = make_extras(kwargs["sparse_vectors"], kwargs["forbidden_classes"], n, m)
         f = _Factors(a, b, kwargs["forbidden"], dtype, 8 * 20 * m, None, extras, sign)
+        f.near = NEAR
         price = _pricer(f, sign, exact=dtype == np.float64)
         candidate = (rng.random((n, m)) < 0.1) & ~forbidden
         cost = sign * dense

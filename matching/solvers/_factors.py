@@ -49,7 +49,7 @@ from ..errors import Infeasible
 from ._assignment import _REL_TOL, Violations, _few_ties, _slackness_violation, _solve_with_pricing
 from . import _factors_kernels as FK
 from ._constraints import bound_array, check_min_le_max, invalid, pair_array
-from ._factors_bound import NEAR, near_price
+from ._factors_bound import near_price
 from ._factors_extras import Extras, make_extras
 from ._result import DualCertificate, MatchResult, Status
 
@@ -200,6 +200,8 @@ class _Factors:
         #: the passes' runner: this process's threads (:mod:`._factors_threads`) or a Dask cluster
         #: (:mod:`._factors_dask`); None: one block after the other in this thread
         self.remote: Any = None
+        #: near pairs a pricing pass keeps per row (:mod:`._factors_bound`; the capacitated path's bound)
+        self.near = 0
 
     @property
     def cached(self) -> bool:
@@ -361,8 +363,8 @@ def _pricer(f: _Factors, sign: float, exact: bool):
         worst_all = cat_(worst, np.float64)
         near = None
         if candidates is not None:
-            near = (np.concatenate(near_c) if near_c else np.zeros((0, NEAR), np.int64),
-                    np.concatenate(near_r) if near_r else np.zeros((0, NEAR)), cat_(floor, np.float64))
+            near = (np.concatenate(near_c) if near_c else np.zeros((0, f.near), np.int64),
+                    np.concatenate(near_r) if near_r else np.zeros((0, f.near)), cat_(floor, np.float64))
         return Violations(
             cat_(out_r, np.int64), cat_(out_c, np.int64), cat_(out_s, np.float64),
             float(worst_all.max(initial=0.0)), f.n_allowed(rows), rows, worst_all,
@@ -378,10 +380,10 @@ def _local_price(f: _Factors, todo, exact, sign, u, v, tol, k, err, cptr, cidx):
         fptr, fidx = f.forbidden_of(chunk)
         bptr, bidx = _sub_csr(cptr, cidx, chunk)
         yield chunk, _price_block(block, chunk, f.a[chunk], f.b, f.extras, sign, u[chunk], v, tol, k, err, exact,
-                                  fptr, fidx, bptr, bidx)
+                                  fptr, fidx, bptr, bidx, f.near)
 
 
-def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, exact, fptr, fidx, bptr, bidx):
+def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, exact, fptr, fidx, bptr, bidx, near=0):
     """Price one row block of scores: a pure function of its arguments (a task on a cluster).
 
     ``block`` holds the scores of the left participants ``chunk`` (factor
@@ -391,13 +393,13 @@ def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, 
     over its rows).  Returns ``(rows, cols, scores, worst, margin)``: the
     violators found (rows local to the block, exact scores), the per-row
     worst violation and margin, as :func:`_pricer` documents, and
-    ``near = (cols, reduced, floor)``, each row's near pairs
+    ``near = (cols, reduced, floor)``, each row's ``near`` near pairs
     (:func:`._factors_bound.near_price`; lower bounds of the exact reduced
     costs when not ``exact``).
     """
     local = np.arange(len(chunk), dtype=np.int64)
     cols, counts, w, mg, ncols, nkeys, floor = near_price(
-        block, sign, np.ascontiguousarray(u_rows + err), v, tol, k, NEAR, fptr, fidx, local, bptr, bidx,
+        block, sign, np.ascontiguousarray(u_rows + err), v, tol, k, near, fptr, fidx, local, bptr, bidx,
     )
     del block
 
@@ -425,7 +427,7 @@ def _price_block(block, chunk, a_rows, b, extras, sign, u_rows, v, tol, k, err, 
         return at[hit], c[hit], sc[hit], w, mg, (ncols, nkeys, floor)
     keep = hit & ~np.isin(at, redo)
     fr, fc, fs, fw, fm, (fnc, fnk, ffl) = _exact_rows(chunk, a_rows, b, extras, sign, redo, u_rows, v, tol, k, fptr,
-                                                     fidx, bptr, bidx)
+                                                     fidx, bptr, bidx, near)
     w[redo] = fw
     mg[redo] = fm
     ncols[redo], nkeys[redo], floor[redo] = fnc, fnk, ffl
@@ -444,13 +446,13 @@ def _pair_values(a_rows: np.ndarray, b: np.ndarray, extras: Extras, chunk: np.nd
     return out
 
 
-def _exact_rows(chunk, a_rows, b, extras, sign, rows, u_rows, v, tol, k, fptr, fidx, bptr, bidx):
+def _exact_rows(chunk, a_rows, b, extras, sign, rows, u_rows, v, tol, k, fptr, fidx, bptr, bidx, near):
     """Price the block rows ``rows`` whole in float64: violators, worst (candidates included), margins, near pairs."""
     block = extras.finish(a_rows[rows] @ b.T, chunk[rows], sign)
     fptr, fidx = _sub_csr(fptr, fidx, rows)
     bptr, bidx = _sub_csr(bptr, bidx, rows)
     local = np.arange(len(rows), dtype=np.int64)
-    cols, counts, w, mg, ncols, nkeys, floor = near_price(block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, NEAR,
+    cols, counts, w, mg, ncols, nkeys, floor = near_price(block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, near,
                                                          fptr, fidx, local, bptr, bidx)
     r = rows[np.repeat(local, counts)]
     c = cols[np.arange(k)[None, :] < counts[:, None]]

@@ -25,7 +25,7 @@ from ..errors import Infeasible
 from ._capacitated import solve_capacitated, solve_given_pairs
 from ._flow import FlowWarmStart
 from ._factors import _ADD_K, _ADD_K_MAX, _Factors, _pricer
-from ._factors_bound import RowBound, columns_check
+from ._factors_bound import NEAR, RowBound, columns_check
 from ._result import DualCertificate, MatchResult, Status
 
 __all__ = ["capacitated"]
@@ -75,6 +75,7 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
     n, m = len(a), len(b)
     f = _Factors(a, b, fpairs, search_dtype, max_block_bytes, progress, extras, sign)
     f.remote = attach(f) if attach is not None else None
+    f.near = NEAR  # the pricing passes keep each row's near pairs for the bound
     k_row = int(min(max(k, int(lcap.max()) + _EXTRA), m))
     k_col = int(min(max(k // 2, int(rcap.max()) + _EXTRA), n))
     constraints = dict(left_capacity=lcap, right_capacity=rcap, left_min=lmin, right_min=rmin, maximize=maximize)

@@ -226,7 +226,7 @@ class ClusterPasses:
             bptr, bidx = _sub_csr(cptr, cidx, rows)
             return (_price_task, a_src, b_src, d["a"], d["b"], d["extras"], f.sign, d["fptr"], d["fidx"],
                     rows, f.block_rows, contiguous, sign, np.ascontiguousarray(u[rows]), v_future, tol, k,
-                    err, exact, bptr, bidx)
+                    err, exact, bptr, bidx, f.near)
 
         results = dict(self._run(panels, task, "pricing", len(todo)))
         v_future.release()

@@ -92,7 +92,7 @@ def top_k_panel(a_search, b_search, extras, block_sign, fptr, fidx, lo, hi, bloc
 
 
 def price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block_rows, contiguous, sign, u_rows, v,
-                 tol, k, err, exact, bptr, bidx):
+                 tol, k, err, exact, bptr, bidx, near=0):
     """:func:`._factors._price_block` of every row block of ``rows`` (the panel's candidates ``bptr / bidx``)."""
     out, scratch = [], _Scratch()
     for s in range(0, len(rows), block_rows):
@@ -102,7 +102,7 @@ def price_panel(a_src, b_src, a, b, extras, block_sign, fptr, fidx, rows, block_
         cfptr, cfidx = _sub_csr(fptr, fidx, chunk)
         cbptr, cbidx = _sub_csr(bptr, bidx, np.arange(s, s + len(chunk), dtype=np.int64))
         out.append(_price_block(block, chunk, a[chunk], b, extras, sign, u_rows[s:s + len(chunk)], v, tol, k, err,
-                                exact, cfptr, cfidx, cbptr, cbidx))
+                                exact, cfptr, cfidx, cbptr, cbidx, near))
         del block
     return out
 

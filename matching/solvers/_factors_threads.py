@@ -101,7 +101,8 @@ class ThreadPasses:
             rows = todo[lo:hi]
             bptr, bidx = _sub_csr(cptr, cidx, rows)
             return price_panel(a_src, b_src, f.a, f.b, f.extras, f.sign, f.fptr, f.fidx, rows, f.block_rows,
-                               contiguous, sign, np.ascontiguousarray(u[rows]), v, tol, k, err, exact, bptr, bidx)
+                               contiguous, sign, np.ascontiguousarray(u[rows]), v, tol, k, err, exact, bptr, bidx,
+                               f.near)
 
         done = 0
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(self.threads) as pool:

@@ -76,7 +76,8 @@ def test_row_bound_never_skips_a_row_with_a_violated_pair(maximize, dtype):
             lower = bound.bounds(left, right, (cptr, cidx), moved)
             exact = columns_check(f, sign)(np.arange(n), moved, sign * left, sign * right, (cptr, cidx))
             assert (np.minimum(lower, exact) <= smallest + 1e-9).all()
-            assert np.allclose(exact, np.where(candidate | forbidden, np.inf, reduced)[:, moved].min(axis=1, initial=np.inf))
+            brute = np.where(candidate | forbidden, np.inf, reduced)[:, moved].min(axis=1, initial=np.inf)
+            assert np.allclose(exact, brute)
             checked = bound.due(left, right, (cptr, cidx), columns_check(f, sign))
             assert np.isin(np.flatnonzero(smallest < 0), checked).all()
             todo = checked if rng.random() < 0.5 else todo

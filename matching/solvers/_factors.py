@@ -452,8 +452,9 @@ def _exact_rows(chunk, a_rows, b, extras, sign, rows, u_rows, v, tol, k, fptr, f
     fptr, fidx = _sub_csr(fptr, fidx, rows)
     bptr, bidx = _sub_csr(bptr, bidx, rows)
     local = np.arange(len(rows), dtype=np.int64)
-    cols, counts, w, mg, ncols, nkeys, floor = near_price(block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, near,
-                                                         fptr, fidx, local, bptr, bidx)
+    cols, counts, w, mg, ncols, nkeys, floor = near_price(
+        block, sign, np.ascontiguousarray(u_rows[rows]), v, tol, k, near, fptr, fidx, local, bptr, bidx,
+    )
     r = rows[np.repeat(local, counts)]
     c = cols[np.arange(k)[None, :] < counts[:, None]]
     return r, c, _pair_values(a_rows, b, extras, chunk, r, c), w, mg, (ncols, nkeys, floor)

@@ -34,6 +34,7 @@ import numpy as np
 from . import _factor_round as FR
 from ._cluster import check_cluster
 from ._factor_round import FACTOR_PATH_MIN_PAIRS
+from ._memory import release_free_memory
 from .errors import FieldError, Infeasible, InvalidInput, MatchingError
 from .features import Scorer, explain, explain_pairs
 from .io import write_csv_rows
@@ -347,8 +348,10 @@ def match_round(
                                        "when the score matrix fits in memory)")])
     problem = prepare_round(event, round_index, weights=weights, path=path, progress=progress)
     if problem.path == "factors":
+        release_free_memory()  # the fit's temporaries: holes in the heap, resident until trimmed, before the solve's
         result = FR.solve_round_factors(problem.scorer, problem.bounds(), problem.required, progress=progress,
                                         cluster=cluster)
+        release_free_memory()  # the solve's candidates and blocks, before the ranks and the explanations
         checks = FR.factor_checks(problem.scorer, result, problem.bounds(), problem.required)
         _raise_failed(name, checks)
         return RoundMatch(problem=problem, objective=name, result=result, checks=checks)

@@ -214,6 +214,22 @@ def wait_job() -> Callable[..., dict[str, Any]]:
     return _wait_job
 
 
+def _new_event(client: httpx.Client, name: str, participants: Any) -> tuple[dict[str, Any], str]:
+    from matching.io import participants_to_bytes
+
+    event = client.post("/api/v1/events", json={"name": name}).raise_for_status().json()
+    base = f"/api/v1/events/{event['id']}"
+    client.post(f"{base}/participants/import", content=participants_to_bytes(participants, format="csv"),
+                headers={"Content-Type": "text/csv"}).raise_for_status()
+    return event, base
+
+
+@pytest.fixture(scope="session")
+def new_event() -> Callable[..., tuple[dict[str, Any], str]]:
+    """``new_event(client, name, participants)``: an event with these participants imported as CSV; ``(event, its API base)``."""
+    return _new_event
+
+
 @pytest.fixture(scope="session")
 def browser_rule() -> Callable[[Path, Mapping[str, str]], tuple[str, str] | None]:
     """:func:`missing_browser`, for the test of the CI rule."""

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from datasets.synthetic import generate
-from matching.io import participants_to_bytes
 
 CSS = Path(__file__).resolve().parents[2] / "api" / "web" / "static" / "css" / "app.css"
 
@@ -133,14 +132,11 @@ def check_page(page, shot, step: str, main_actions: list[str], presses: int = 60
 
 
 @pytest.fixture(scope="module")
-def small_event(live_server, wait_job):
+def small_event(live_server, wait_job, new_event):
     """An event of 16 SMEs × 3 startups, matched and planned; a startup's personal link."""
     data = generate("reskilling", seed=5, n_left=16, n_right=3)
     with live_server.client() as client:
-        event = client.post("/api/v1/events", json={"name": "Accessibility check"}).raise_for_status().json()
-        base = f"/api/v1/events/{event['id']}"
-        client.post(f"{base}/participants/import", content=participants_to_bytes(data.participants, format="csv"),
-                    headers={"Content-Type": "text/csv"}).raise_for_status()
+        event, base = new_event(client, "Accessibility check", data.participants)
         match = wait_job(client, client.post(f"{base}/jobs", json={"kind": "match", "round": 0}).raise_for_status().json())
         wait_job(client, client.post(f"{base}/jobs", json={"kind": "plan", "round": 0, "result_id": match["result_id"]})
                  .raise_for_status().json())

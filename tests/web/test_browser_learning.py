@@ -7,16 +7,13 @@ import re
 from playwright.sync_api import expect
 
 from datasets.synthetic import generate
-from matching.io import participants_to_bytes
 
 
-def test_next_round_with_learning_shows_the_learned_part_in_both_languages(page, live_server, shot, sign_in, wait_job):
+def test_next_round_with_learning_shows_the_learned_part_in_both_languages(page, live_server, shot, sign_in, wait_job,
+                                                                              new_event):
     data = generate("reskilling", seed=5, n_left=16, n_right=3)
     with live_server.client() as client:
-        event = client.post("/api/v1/events", json={"name": "Two rounds"}).raise_for_status().json()
-        base = f"/api/v1/events/{event['id']}"
-        client.post(f"{base}/participants/import", content=participants_to_bytes(data.participants, format="csv"),
-                    headers={"Content-Type": "text/csv"}).raise_for_status()
+        event, base = new_event(client, "Two rounds", data.participants)
         rules = client.get(f"{base}/rules").raise_for_status().json()
         rules["rounds"] = [rules["rounds"][0], {**rules["rounds"][0], "name": "Round 2"}]
         client.put(f"{base}/rules", json=rules).raise_for_status()
@@ -56,13 +53,10 @@ def test_next_round_with_learning_shows_the_learned_part_in_both_languages(page,
     shot(page, "02-learned-ja")
 
 
-def test_a_late_answer_of_the_first_load_does_not_draw_over_a_new_result(page, live_server, sign_in, wait_job):
+def test_a_late_answer_of_the_first_load_does_not_draw_over_a_new_result(page, live_server, sign_in, wait_job, new_event):
     data = generate("reskilling", seed=6, n_left=10, n_right=3)
     with live_server.client() as client:
-        event = client.post("/api/v1/events", json={"name": "Slow list"}).raise_for_status().json()
-        base = f"/api/v1/events/{event['id']}"
-        client.post(f"{base}/participants/import", content=participants_to_bytes(data.participants, format="csv"),
-                    headers={"Content-Type": "text/csv"}).raise_for_status()
+        event, base = new_event(client, "Slow list", data.participants)
         old = wait_job(client, client.post(f"{base}/jobs", json={"kind": "match", "round": 0}).raise_for_status().json())
     # the page's first request for the list of results answers 4 s late (a slow network or server)
     page.add_init_script("""

@@ -252,13 +252,10 @@ def test_excel_upload_shows_row_errors_then_imports(page, live_server, shot, sig
     shot(page, "02-excel-imported")
 
 
-def test_a_match_that_cannot_be_made_says_why(page, live_server, shot, sign_in):
+def test_a_match_that_cannot_be_made_says_why(page, live_server, shot, sign_in, new_event):
     data = generate("reskilling", seed=9, n_left=6, n_right=1)
     with live_server.client() as client:
-        event = client.post("/api/v1/events", json={"name": "Too few seats"}).raise_for_status().json()
-        base = f"/api/v1/events/{event['id']}"
-        client.post(f"{base}/participants/import", content=participants_to_bytes(data.participants, format="csv"),
-                    headers={"Content-Type": "text/csv"}).raise_for_status()
+        event, base = new_event(client, "Too few seats", data.participants)
         rules = client.get(f"{base}/rules").raise_for_status().json()
         # every SME must meet someone, but the only startup is forbidden to all of them
         rules["rounds"][0]["left_capacity"] = {"min": 1, "max": 1}

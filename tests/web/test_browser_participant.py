@@ -8,18 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from datasets.synthetic import generate
-from matching.io import participants_to_bytes
 
 
 @pytest.fixture(scope="module")
-def planned_event(live_server, wait_job):
+def planned_event(live_server, wait_job, new_event):
     """An event with 12 SMEs × 3 startups, matched and planned through the API; a startup's personal link."""
     data = generate("reskilling", seed=11, n_left=12, n_right=3)
     with live_server.client() as client:
-        event = client.post("/api/v1/events", json={"name": "Participant page test"}).raise_for_status().json()
-        base = f"/api/v1/events/{event['id']}"
-        client.post(f"{base}/participants/import", content=participants_to_bytes(data.participants, format="csv"),
-                    headers={"Content-Type": "text/csv"}).raise_for_status()
+        event, base = new_event(client, "Participant page test", data.participants)
         match = wait_job(client, client.post(f"{base}/jobs", json={"kind": "match", "round": 0}).raise_for_status().json())
         pairs = client.get(f"/api/v1/results/{match['result_id']}/pairs", params={"limit": 500}).raise_for_status().json()["items"]
         plan = wait_job(client, client.post(f"{base}/jobs", json={"kind": "plan", "round": 0, "result_id": match["result_id"]})

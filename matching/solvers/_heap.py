@@ -46,25 +46,28 @@ def push_min(keys, vals, size, key, val):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _sift_down_min(keys, vals, pos, size, key, val):  # pragma: no cover - compiled
+    """Put ``(key, val)`` at ``pos`` of the min-heap ``keys[:size]`` and move it down to its place."""
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and keys[c + 1] < keys[c]:
+            c += 1
+        if keys[c] >= key:
+            break
+        keys[pos] = keys[c]
+        vals[pos] = vals[c]
+        pos = c
+    keys[pos] = key
+    vals[pos] = val
+
+
+@njit(cache=True)
 def heapify_min(keys, vals, size):  # pragma: no cover - compiled
     """Make ``keys[:size]`` (with ``vals``) a min-heap in place, in O(size)."""
     for start in range((size >> 1) - 1, -1, -1):
-        key = keys[start]
-        val = vals[start]
-        pos = start
-        while True:
-            c = 2 * pos + 1
-            if c >= size:
-                break
-            if c + 1 < size and keys[c + 1] < keys[c]:
-                c += 1
-            if keys[c] >= key:
-                break
-            keys[pos] = keys[c]
-            vals[pos] = vals[c]
-            pos = c
-        keys[pos] = key
-        vals[pos] = val
+        _sift_down_min(keys, vals, start, size, keys[start], vals[start])
 
 
 @njit(cache=True)
@@ -74,22 +77,7 @@ def pop_min(keys, vals, size):  # pragma: no cover - compiled
     val = vals[0]
     size -= 1
     if size > 0:
-        lk = keys[size]
-        lv = vals[size]
-        pos = 0
-        while True:
-            c = 2 * pos + 1
-            if c >= size:
-                break
-            if c + 1 < size and keys[c + 1] < keys[c]:
-                c += 1
-            if keys[c] >= lk:
-                break
-            keys[pos] = keys[c]
-            vals[pos] = vals[c]
-            pos = c
-        keys[pos] = lk
-        vals[pos] = lv
+        _sift_down_min(keys, vals, 0, size, keys[size], vals[size])
     return key, val, size
 
 

@@ -48,6 +48,13 @@ def _with_pairs(rows, cols, vals, extra: np.ndarray, f: "_Factors"):
             np.concatenate([vals, f.values(new[:, 0], new[:, 1])]))
 
 
+def _candidate_matrix(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
+    """The candidate pairs as the sparse score matrix the capacitated solver takes (CSR, sorted, no duplicates)."""
+    cand = sp.csr_array((vals, (rows, cols)), shape=shape)
+    cand.sum_duplicates()
+    return cand
+
+
 def _rows_to_price(bound: RowBound, left: np.ndarray, right: np.ndarray,
                    candidates: tuple[np.ndarray, np.ndarray], check=None) -> np.ndarray | None:
     """Left participants that may have a violated pair under the potentials ``left, right`` (None: everyone).
@@ -88,8 +95,7 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
         solve_candidates = functools.partial(solve_given_pairs, warm=FlowWarmStart())
     while True:
         rows, cols, vals = _with_pairs(*f.candidates(sign, k_row, k_col), rpairs, f)
-        cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
-        cand.sum_duplicates()
+        cand = _candidate_matrix(rows, cols, vals, (n, m))
         try:
             res = solve_candidates(cand, required=rpairs, **constraints)
             break
@@ -111,8 +117,7 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
         scale = max(1.0, float(np.max(np.abs(vals), initial=0.0)))
         tol = _CAP_TOL * scale
         if rounds:
-            cand = sp.csr_array((vals, (rows, cols)), shape=(n, m))
-            cand.sum_duplicates()
+            cand = _candidate_matrix(rows, cols, vals, (n, m))
             res = solve_candidates(cand, required=rpairs, **constraints)
         p, q = res.certificate.left_potential, res.certificate.right_potential
         cptr = cand.indptr.astype(np.int64)

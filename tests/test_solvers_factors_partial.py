@@ -148,3 +148,27 @@ def test_given_pairs_solve_equals_solve_capacitated(maximize):
     assert res.objective == pytest.approx(ref.objective, rel=1e-12)
     assert keep[res.pairs[:, 0], res.pairs[:, 1]].all()
     assert res.certificate.pricing_rounds == 1 < ref.certificate.pricing_rounds  # one solve over every given pair
+
+
+def test_a_scan_without_near_pairs_is_the_near_scan_with_none():
+    from matching.solvers._factors import _scan
+    from matching.solvers._factors_bound import near_price
+
+    rng = np.random.default_rng(3)
+    block = rng.random((40, 300)).astype(np.float32)
+    u, v = rng.random(40) * 0.3 + 0.6, rng.random(300) * 0.1
+    fptr = np.arange(0, 81, 2, dtype=np.int64)
+    fidx = np.sort(rng.integers(0, 300, (40, 2)), axis=1).ravel().astype(np.int64)
+    bptr = np.arange(0, 121, 3, dtype=np.int64)
+    bidx = np.sort(rng.choice(300, (40, 3)), axis=1).ravel().astype(np.int64)
+    rows = np.arange(40, dtype=np.int64)
+    args = (block, np.float32(-1.0), u, v, 1e-9, 5)
+    fast = _scan(*args, 0, fptr, fidx, rows, bptr, bidx)
+    near = near_price(*args, 0, fptr, fidx, rows, bptr, bidx)
+    counts = near[1]
+    assert counts.any()  # some rows have violators
+    np.testing.assert_array_equal(fast[1], counts)
+    used = np.arange(5)[None, :] < counts[:, None]  # the violators' slots (the others are never written)
+    np.testing.assert_array_equal(fast[0][used], near[0][used])
+    for got, want in zip(fast[2:], near[2:]):  # worst, margin, the (empty) near pairs and the floors
+        np.testing.assert_array_equal(got, want)

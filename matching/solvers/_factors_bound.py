@@ -82,8 +82,9 @@ def near_price(s, sign, u, v, tol, k, near, fptr, fidx, rows, cptr, cidx):  # pr
     reduced cost (``near_cols[t]``, ``near_keys[t]``; unused slots column
     -1, key ``inf``) and ``floor[t]``, a lower bound on the reduced cost of
     its other allowed non-candidate pairs (``inf``: it has no other).
-    ``near = 0`` (the one-to-one path, which reads margins only) costs what
-    :func:`._kernels.dense_price` costs; 32 near pairs double the scan
+    ``near = 0`` gives what :func:`._kernels.dense_price` gives, a third
+    slower (the one-to-one path calls ``dense_price``, see
+    :func:`._factors._scan`); 32 near pairs double the scan
     (about a tenth of a float32 pricing pass at 20,000 per side: the chunks
     holding pairs below the 32nd smallest so far are scanned, not only those
     below the smallest).

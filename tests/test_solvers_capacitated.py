@@ -160,6 +160,7 @@ def test_flow_out_of_work_budget_hands_over_to_the_lp(monkeypatch):
 
     monkeypatch.setattr(_flow, "WORK_PER_ELEMENT", 0)
     monkeypatch.setattr(_flow, "WORK_FLOOR", 0)
+    monkeypatch.setattr(_flow, "COLD_AUCTION", False)  # the auction might leave the kernel nothing to search
     rng = np.random.default_rng(11)
     scores = rng.random((12, 9))
     res = solve_capacitated(scores, left_capacity=2, right_capacity=3)

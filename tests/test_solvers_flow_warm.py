@@ -169,6 +169,7 @@ def test_out_of_work_budget_forgets_the_warm_state(monkeypatch):
     assert ssp_bmatching(shape, rows, cols, w, lcap, rcap, warm) is not None
     monkeypatch.setattr(_flow, "WORK_PER_ELEMENT", 0)
     monkeypatch.setattr(_flow, "WORK_FLOOR", 0)
+    monkeypatch.setattr(_flow, "COLD_AUCTION", False)  # the auction might leave the kernel nothing to search
     assert ssp_bmatching(shape, rows, cols, w, np.maximum(lcap, 1), rcap, warm) is None
     monkeypatch.undo()
     ssp_bmatching(shape, rows, cols, w, lcap, rcap, warm)

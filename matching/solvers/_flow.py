@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._flow_auction import auction_flow_start
 from ._heap import heapify_min, pop_min, push_min
 
 __all__ = ["ssp_bmatching", "FlowWarmStart", "WORK_PER_ELEMENT", "WORK_FLOOR"]
@@ -51,6 +52,8 @@ WORK_FLOOR = 100_000
 #: cheaper.
 WARM_SHARE = 0.05
 WARM_WORK = 0.5
+#: A cold solve starts from an epsilon-scaling auction (:mod:`._flow_auction`) instead of from nothing.
+COLD_AUCTION = True
 #: ``pred`` of a node reached through the sink's reverse arc (a unit taken back from its arc to the sink).
 FROM_SINK = -2
 
@@ -326,6 +329,36 @@ def _cold_state(n, m, rows, w):
     return np.zeros(len(rows), dtype=np.bool_), np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64), pi
 
 
+def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
+    """The auction's epsilon-optimal flow and prices (:mod:`._flow_auction`) made a valid start (None: it gave up).
+
+    A left participant's potential is its best option not held (0 at
+    least); a full right participant's price is lowered (not below 0)
+    until its pairs are tight under those potentials, since a unit that bid
+    last holds its pair epsilon below its second best.  :func:`_repair` then
+    raises the left potentials over the pairs that the lowered prices made
+    better, giving up the chosen pairs and unused places they leave below.
+    """
+    out = auction_flow_start(n, m, rows, cols, w, lptr, lidx, lcap, rcap)
+    if out is None:
+        return None
+    chosen, unused, taken, price, _ = out
+    full = taken >= rcap
+    price[~full | (rcap == 0)] = 0.0  # no place (or the auction's price) on a right participant with room
+    left = np.zeros(n)
+    np.maximum.at(left, rows[~chosen], (w - price[cols])[~chosen])
+    tight = np.full(m, np.inf)
+    np.minimum.at(tight, cols[chosen], (w - left[rows])[chosen])
+    price = np.where(full, np.maximum(np.minimum(price, tight), 0.0), price)
+    none = rcap == 0  # no place: priced above its best pair
+    np.maximum.at(price, cols[none[cols]], w[none[cols]])
+    pi = np.zeros(n + m + 1)
+    pi[n : n + m] = -price
+    chosen, unused, rdeg, pi, _ = _repair(n, m, rows, cols, w, lcap, pi, unused, taken, chosen, np.zeros(n, dtype=bool),
+                                          np.zeros(0, dtype=np.int64))
+    return chosen, unused, rdeg, pi
+
+
 def _excess(rows, cols, chosen, unused, rdeg, lcap):
     """What each node has to send (> 0) or still takes (< 0): the left units not yet placed, the places
     given up on the right that wait for a unit, and the sink's share of the rest."""
@@ -354,13 +387,8 @@ def _warm_state(state, n, m, rows, cols, w, lcap, rcap):
     """
     if not np.array_equal(state["rcap"], rcap):
         return None
-    pi = state["pi"].copy()
     unused = state["unused"].copy()
-    rdeg = state["rdeg"].copy()
     crow, ccol = state["crow"], state["ccol"]
-    sink = pi[n + m]
-    scale = max(1.0, float(np.max(np.abs(w), initial=0.0)), float(np.max(np.abs(pi), initial=0.0)))
-    eps = 1e-12 * scale  # below this a negative reduced cost is rounding (the kernel reads it as 0)
     keys = rows * m + cols
     order = np.argsort(keys, kind="stable")
     ckeys = crow * m + ccol
@@ -369,10 +397,28 @@ def _warm_state(state, n, m, rows, cols, w, lcap, rcap):
     found[found] = keys[order[at[found]]] == ckeys[found]
     chosen = np.zeros(len(rows), dtype=np.bool_)
     chosen[order[at[found]]] = True
-    # participants that give up everything, and those whose arcs need a look
+    # participants that give up everything
     full = np.zeros(n, dtype=bool)
     full[crow[~found]] = True
     full |= lcap < np.bincount(crow, minlength=n) + unused
+    return _repair(n, m, rows, cols, w, lcap, state["pi"].copy(), unused, state["rdeg"].copy(), chosen, full,
+                   ccol[~found])
+
+
+def _repair(n, m, rows, cols, w, lcap, pi, unused, rdeg, chosen, full, lost):
+    """Make every residual arc's reduced cost ``>= 0`` (in place; returns ``chosen, unused, rdeg, pi, flagged``).
+
+    ``chosen, unused, rdeg, pi`` are a flow and potentials whose arcs may
+    violate; the left participants ``full`` give up all their pairs and
+    ``lost`` lists the right ends of chosen pairs that no longer exist.  The
+    left potentials are raised over the violating arcs, the chosen pairs
+    and unused places this makes too expensive are given up (see
+    :func:`_warm_state`), and ``flagged`` counts the left participants
+    looked at.
+    """
+    sink = pi[n + m]
+    scale = max(1.0, float(np.max(np.abs(w), initial=0.0)), float(np.max(np.abs(pi), initial=0.0)))
+    eps = 1e-12 * scale  # below this a negative reduced cost is rounding (the kernel reads it as 0)
     gain = w + pi[n + cols]  # what pair k offers its left participant: its reduced cost is pi[row] - gain
     reduced = pi[rows] - gain
     reduced[chosen] *= -1.0
@@ -387,7 +433,7 @@ def _warm_state(state, n, m, rows, cols, w, lcap, rcap):
     room = flag & (unused < lcap)
     raised[room] = np.maximum(raised[room], sink)
     give_up = chosen & flag[rows] & (full[rows] | (gain - raised[rows] < -eps))
-    freed = np.concatenate([cols[give_up], ccol[~found]])
+    freed = np.concatenate([cols[give_up], lost])
     rdeg -= np.bincount(freed[pi[n + freed] >= sink - eps], minlength=m)
     chosen &= ~give_up
     pi[:n] = raised
@@ -422,7 +468,8 @@ def _ssp_oriented(shape, rows, cols, weights, left_cap, right_cap, warm=None, st
             if pops > warm_budget:
                 start = None
     if start is None:
-        chosen, unused, rdeg, pi = _cold_state(n, m, rows, w)
+        cold = _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap) if COLD_AUCTION else None
+        chosen, unused, rdeg, pi = _cold_state(n, m, rows, w) if cold is None else cold
         excess = _excess(rows, cols, chosen, unused, rdeg, lcap)
         pops, expansions = _ssp(n, m, rows, cols, w, lptr, lidx, rptr, ridx, lcap, rcap, chosen, unused, rdeg,
                                 pi, excess, budget)

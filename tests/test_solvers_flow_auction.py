@@ -156,3 +156,14 @@ def test_the_auction_leaves_the_flow_few_units_to_push(monkeypatch):
     check_flow(*args, started)
     assert w[started[0]].sum() == pytest.approx(w[plain[0]].sum(), rel=1e-12)
     assert w[started[0]].sum() == pytest.approx(lp_optimum(*args), rel=1e-12)
+
+
+def test_a_cold_solve_counts_the_auction_in_the_work_a_warm_one_is_measured_by():
+    shape, rows, cols, w, lcap, rcap = random_problem(9, n_max=30)
+    warm = _flow.FlowWarmStart()
+    ssp_bmatching(shape, rows, cols, w, lcap, rcap, warm)
+    n, m, rows_o, cols_o, w_o, lptr, lidx, lcap_o, rcap_o = oriented(shape, rows, cols, w, lcap, rcap)
+    if warm._state["transposed"]:
+        n, m, rows_o, cols_o, w_o, lptr, lidx, lcap_o, rcap_o = oriented(shape[::-1], cols, rows, w, rcap, lcap)
+    work = auction_flow_start(n, m, rows_o, cols_o, w_o, lptr, lidx, lcap_o, rcap_o)[4]
+    assert warm._state["cold_pops"] == warm.work + work // _flow.AUCTION_SCANS_PER_STEP

@@ -13,7 +13,11 @@ step; node potentials ``pi`` keep every residual reduced cost
 Units are pushed from the side with fewer places (the problem is
 transposed when that is the right side), so most units find a free place
 nearby; if the searches still exceed a work budget the caller falls back to
-the LP.
+the LP.  A cold solve first runs a forward auction (:mod:`._flow_auction`,
+Bertsekas), whose epsilon-optimal flow and prices are made a pseudo-flow
+with no residual arc of negative reduced cost (:func:`_repair`): the
+shortest paths then only push the few units it gives up (at 20,000 per
+side about 4,000 of 30,000 instead of all of them, 5 times faster).
 
 A sequence of solves whose pairs grow (the pricing rounds of
 :func:`matching.solvers.solve_factors`) can share a :class:`FlowWarmStart`:
@@ -29,6 +33,9 @@ References
 ----------
 R. K. Ahuja, T. L. Magnanti and J. B. Orlin, *Network Flows* (1993), ch. 9
 (successive shortest paths with reduced costs).
+
+D. P. Bertsekas and D. A. Castañon, "The auction algorithm for the
+transportation problem", *Annals of Operations Research* 20 (1989).
 """
 
 from __future__ import annotations
@@ -48,12 +55,16 @@ WORK_PER_ELEMENT = 200
 #: Dijkstra steps always allowed, whatever the size.
 WORK_FLOOR = 100_000
 #: A warm start moves at most this share of the units, and takes at most this share of the search steps of
-#: the last cold solve (at least WORK_FLOOR; else it stops and a cold solve runs): past these a cold solve is
+#: the last cold solve (its auction's scans included, at least WORK_FLOOR; else it stops and a cold solve runs):
+#: past these a cold solve is
 #: cheaper.
 WARM_SHARE = 0.05
 WARM_WORK = 0.5
 #: A cold solve starts from an epsilon-scaling auction (:mod:`._flow_auction`) instead of from nothing.
 COLD_AUCTION = True
+#: The auction's pair scans that cost as much as one search step (a heap pop and its relaxations): a cold solve's
+#: work, the measure of a warm one's, counts both (at 20,000 per side 52 M scans took 1.0 s, 7.6 M steps 5.9 s).
+AUCTION_SCANS_PER_STEP = 40
 #: ``pred`` of a node reached through the sink's reverse arc (a unit taken back from its arc to the sink).
 FROM_SINK = -2
 
@@ -332,6 +343,8 @@ def _cold_state(n, m, rows, w):
 def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
     """The auction's epsilon-optimal flow and prices (:mod:`._flow_auction`) made a valid start (None: it gave up).
 
+    Returns ``chosen, unused, rdeg, pi`` and the auction's work (pairs scanned).
+
     A left participant's potential is its best option not held (0 at
     least); a full right participant's price is lowered (not below 0)
     until its pairs are tight under those potentials, since a unit that bid
@@ -342,7 +355,7 @@ def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
     out = auction_flow_start(n, m, rows, cols, w, lptr, lidx, lcap, rcap)
     if out is None:
         return None
-    chosen, unused, taken, price, _ = out
+    chosen, unused, taken, price, work = out
     full = taken >= rcap
     price[~full | (rcap == 0)] = 0.0  # no place (or the auction's price) on a right participant with room
     left = np.zeros(n)
@@ -356,7 +369,7 @@ def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
     pi[n : n + m] = -price
     chosen, unused, rdeg, pi, _ = _repair(n, m, rows, cols, w, lcap, pi, unused, taken, chosen, np.zeros(n, dtype=bool),
                                           np.zeros(0, dtype=np.int64))
-    return chosen, unused, rdeg, pi
+    return chosen, unused, rdeg, pi, work
 
 
 def _excess(rows, cols, chosen, unused, rdeg, lcap):
@@ -469,7 +482,12 @@ def _ssp_oriented(shape, rows, cols, weights, left_cap, right_cap, warm=None, st
                 start = None
     if start is None:
         cold = _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap) if COLD_AUCTION else None
-        chosen, unused, rdeg, pi = _cold_state(n, m, rows, w) if cold is None else cold
+        auction_pops = 0
+        if cold is None:
+            chosen, unused, rdeg, pi = _cold_state(n, m, rows, w)
+        else:
+            chosen, unused, rdeg, pi, auction_work = cold
+            auction_pops = auction_work // AUCTION_SCANS_PER_STEP
         excess = _excess(rows, cols, chosen, unused, rdeg, lcap)
         pops, expansions = _ssp(n, m, rows, cols, w, lptr, lidx, rptr, ridx, lcap, rcap, chosen, unused, rdeg,
                                 pi, excess, budget)
@@ -480,7 +498,7 @@ def _ssp_oriented(shape, rows, cols, weights, left_cap, right_cap, warm=None, st
     if pops > budget:
         return None
     if warm is not None:
-        cold_pops = pops if start is None else state["cold_pops"]
+        cold_pops = pops + auction_pops if start is None else state["cold_pops"]
         warm._state = dict(pi=pi.copy(), unused=unused, rdeg=rdeg, crow=rows[chosen], ccol=cols[chosen], rcap=rcap,
                            cold_pops=cold_pops)
     sink = pi[n + m]

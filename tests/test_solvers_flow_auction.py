@@ -16,6 +16,12 @@ from matching.solvers._flow_auction import auction_flow_start
 from test_solvers_flow_warm import check_flow, lp_optimum
 
 
+@pytest.fixture
+def auction_always(monkeypatch):
+    """Start the auction on tied weights too (by default the flow starts from nothing on them)."""
+    monkeypatch.setattr(_flow, "_few_ties", lambda w: True)
+
+
 def random_problem(seed, n_max=12, density=0.6):
     """Capacities 0-3 (a participant may have no pair or no place), integer weights with ties and weights below 0
     on even seeds, real weights on odd ones."""
@@ -50,7 +56,7 @@ def oriented(shape, rows, cols, w, lcap, rcap):
 
 @pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize("transposed", [False, True])
-def test_started_by_auction_equals_the_lp_and_the_plain_cold_start(seed, transposed, monkeypatch):
+def test_started_by_auction_equals_the_lp_and_the_plain_cold_start(seed, transposed, monkeypatch, auction_always):
     shape, rows, cols, w, lcap, rcap = random_problem(seed)
     if transposed:
         shape, rows, cols, lcap, rcap = shape[::-1], cols, rows, rcap, lcap
@@ -86,7 +92,12 @@ def test_tiny_problems_against_brute_force(data, n, m):
     lcap = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
     rcap = np.array(data.draw(st.lists(st.integers(0, 3), min_size=m, max_size=m)))
     args = ((n, m), rows, cols, w, lcap, rcap)
-    out = ssp_bmatching(*args)
+    saved = _flow._few_ties
+    _flow._few_ties = lambda w: True  # hypothesis runs a function-scoped fixture only once
+    try:
+        out = ssp_bmatching(*args)
+    finally:
+        _flow._few_ties = saved
     check_flow(*args, out)
     assert w[out[0]].sum() == pytest.approx(brute_force(*args), abs=1e-12)
 
@@ -133,6 +144,15 @@ def test_an_auction_out_of_budget_leaves_the_plain_cold_start(monkeypatch):
     args = (shape, rows, cols, w, lcap, rcap)
     out = ssp_bmatching(*args)
     assert cold_starts == [1]
+    check_flow(*args, out)
+    assert w[out[0]].sum() == pytest.approx(lp_optimum(*args), rel=1e-12, abs=1e-9)
+
+
+def test_tied_weights_start_from_nothing(monkeypatch):
+    shape, rows, cols, w, lcap, rcap = random_problem(4, n_max=20)  # integer weights
+    monkeypatch.setattr(_flow, "auction_flow_start", lambda *a: pytest.fail("the auction ran on tied weights"))
+    args = (shape, rows, cols, w, lcap, rcap)
+    out = ssp_bmatching(*args)
     check_flow(*args, out)
     assert w[out[0]].sum() == pytest.approx(lp_optimum(*args), rel=1e-12, abs=1e-9)
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._assignment import _few_ties
 from ._flow_auction import auction_flow_start
 from ._heap import heapify_min, pop_min, push_min
 
@@ -341,7 +342,8 @@ def _cold_state(n, m, rows, w):
 
 
 def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
-    """The auction's epsilon-optimal flow and prices (:mod:`._flow_auction`) made a valid start (None: it gave up).
+    """The auction's epsilon-optimal flow and prices (:mod:`._flow_auction`) made a valid start (None: it gave up,
+    or the weights are too often tied for it).
 
     Returns ``chosen, unused, rdeg, pi`` and the auction's work (pairs scanned).
 
@@ -352,6 +354,8 @@ def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
     raises the left potentials over the pairs that the lowered prices made
     better, giving up the chosen pairs and unused places they leave below.
     """
+    if not _few_ties(w):  # tied weights make long price wars: the budget would run out
+        return None
     out = auction_flow_start(n, m, rows, cols, w, lptr, lidx, lcap, rcap)
     if out is None:
         return None

@@ -57,11 +57,10 @@ WORK_PER_ELEMENT = 200
 WORK_FLOOR = 100_000
 #: A warm start moves at most this share of the units, and takes at most this share of the search steps of
 #: the last cold solve (its auction's scans included, at least WORK_FLOOR; else it stops and a cold solve runs):
-#: past these a cold solve is
-#: cheaper.
+#: past these a cold solve is cheaper.
 WARM_SHARE = 0.05
 WARM_WORK = 0.5
-#: A cold solve starts from an epsilon-scaling auction (:mod:`._flow_auction`) instead of from nothing.
+#: A cold solve starts from a forward auction (:mod:`._flow_auction`) instead of from nothing.
 COLD_AUCTION = True
 #: The auction's pair scans that cost as much as one search step (a heap pop and its relaxations): a cold solve's
 #: work, the measure of a warm one's, counts both (at 20,000 per side 52 M scans took 1.0 s, 7.6 M steps 5.9 s).
@@ -361,7 +360,7 @@ def _auction_state(n, m, rows, cols, w, lptr, lidx, lcap, rcap):
         return None
     chosen, unused, taken, price, work = out
     full = taken >= rcap
-    price[~full | (rcap == 0)] = 0.0  # no place (or the auction's price) on a right participant with room
+    price[~full | (rcap == 0)] = 0.0  # one with room has a place of price 0 (and none: priced below)
     left = np.zeros(n)
     np.maximum.at(left, rows[~chosen], (w - price[cols])[~chosen])
     tight = np.full(m, np.inf)

@@ -266,6 +266,14 @@ def test_unclosed_quote_is_a_malformed_csv_error() -> None:
     assert "malformed CSV" in error.message
 
 
+def test_a_malformed_row_after_invalid_rows_is_the_only_error() -> None:
+    # the rows are validated as they are read: the invalid one before the malformed record must not
+    # add its own error, as when the whole file was parsed before any row was validated
+    [error] = rejected(f'{HEADER}\nS1,sme,\nS2,sme,B\nS3,sme,"C\n').errors
+    assert (error.field, error.row) == ("(csv)", 4)
+    assert "malformed CSV" in error.message
+
+
 def test_empty_file() -> None:
     [error] = rejected("\n\n").errors
     assert "the file is empty" in error.message

@@ -41,7 +41,7 @@ def _readable(error: FieldError) -> FieldError:
 
 
 def check_records(
-    records: Sequence[RawRecord],
+    records: Iterable[RawRecord],
     *,
     source: str,
     extra_tags: Iterable[str] = (),
@@ -49,6 +49,10 @@ def check_records(
     header_errors: Iterable[FieldError] = (),
 ) -> list[Participant]:
     """Validate every record and the references between them.
+
+    ``records`` is read once, in order; of each record only its line and
+    id are kept once it is validated (a parser may hand them over one at a
+    time, so that the raw rows of a large file are never all held).
 
     Returns
     -------
@@ -65,25 +69,21 @@ def check_records(
         tags |= set(programme.extra_tags)
     context = {"extra_tags": tags}
     errors: list[FieldError] = list(header_errors)
-    valid: list[tuple[RawRecord, Participant]] = []
-    for record in records:
-        row_errors = list(record.errors)
-        if not record.validate:
-            errors.extend(row_errors)
-            continue
-        try:
-            participant = Participant.model_validate(record.values, context=context)
-        except ValidationError as exc:
-            row_errors.extend(_readable(e) for e in field_errors(exc, row=record.row, participant=record.participant))
-        else:
-            if not row_errors:
-                valid.append((record, participant))
-        errors.extend(row_errors)
-
-    # Cross-row checks.  Ids of rows that failed validation still count as
-    # known, so one bad row does not make every reference to it an error too.
+    valid: list[tuple[int, Participant]] = []
+    # Ids of rows that failed validation still count as known, so one bad row
+    # does not make every reference to it an error too.
     first_row: dict[str, int] = {}
     for record in records:
+        row_errors = list(record.errors)
+        if record.validate:
+            try:
+                participant = Participant.model_validate(record.values, context=context)
+            except ValidationError as exc:
+                row_errors.extend(_readable(e) for e in field_errors(exc, row=record.row, participant=record.participant))
+            else:
+                if not row_errors:
+                    valid.append((record.row, participant))
+        errors.extend(row_errors)
         pid = record.participant
         if pid is None:
             continue
@@ -93,12 +93,14 @@ def check_records(
             )
         else:
             first_row[pid] = record.row
-    for record, participant in valid:
+
+    # Cross-row checks.
+    for row, participant in valid:
         for name in ("wishes", "vetoes", "conflicts"):
             for other in getattr(participant, name):
                 if other not in first_row:
                     errors.append(
-                        FieldError.coded(name, other, "field.unknown_participant", row=record.row, participant=participant.id)
+                        FieldError.coded(name, other, "field.unknown_participant", row=row, participant=participant.id)
                     )
     if programme is not None:
         errors.extend(_programme_errors(programme, valid, known=set(first_row)))
@@ -108,10 +110,10 @@ def check_records(
 
 
 def _programme_errors(
-    programme: Programme, valid: Sequence[tuple[RawRecord, Participant]], *, known: set[str]
+    programme: Programme, valid: Sequence[tuple[int, Participant]], *, known: set[str]
 ) -> list[FieldError]:
     """The event cross-references that need the programme, with line numbers."""
-    row_of = {p.id: r.row for r, p in valid}
+    row_of = {p.id: row for row, p in valid}
     participants = [p for _, p in valid]
     valid_ids = set(row_of)
     out = []

@@ -51,6 +51,7 @@ class _MalformedCsv(Exception):
 def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Each record with the line where it starts (a quoted cell may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    del text  # the reader's buffer is a copy: the text can go while the rows are read
     start = 1
     while True:
         try:
@@ -72,19 +73,31 @@ def records_from_rows(
     for a file with no rows) and the records; a row with cells beyond the
     header's columns carries that error in its record.
     """
-    header: Header | None = None
-    records: list[RawRecord] = []
-    named_columns: list[tuple[int, str]] = []
-    width = 0
+    rows = iter(rows)
+    header = _header(rows)
+    if header is None or header.fatal:
+        return header, []
+    return header, list(_records(header, rows))
+
+
+def _blank(cells: Sequence[str | None]) -> bool:
+    return not any(cells) or not "".join([c for c in cells if c]).strip()
+
+
+def _header(rows: Iterator[tuple[int, Sequence[str | None]]]) -> Header | None:
+    """The first non-blank row of ``rows`` as the header (``None``: no such row); the rows after it stay."""
     for line, cells in rows:
-        if not any(cells) or not "".join([c for c in cells if c]).strip():
-            continue
-        if header is None:
-            header = parse_header(cells, row=line)
-            if header.fatal:
-                break
-            width = len(header.columns)
-            named_columns = [(i, name) for i, name in enumerate(header.columns) if name is not None]
+        if not _blank(cells):
+            return parse_header(cells, row=line)
+    return None
+
+
+def _records(header: Header, rows: Iterable[tuple[int, Sequence[str | None]]]) -> Iterator[RawRecord]:
+    """The records of the data rows after ``header``, one at a time."""
+    width = len(header.columns)
+    named_columns = [(i, name) for i, name in enumerate(header.columns) if name is not None]
+    for line, cells in rows:
+        if _blank(cells):
             continue
         extra = [c for c in cells[width:] if c and c.strip()]
         count = len(cells)
@@ -100,33 +113,46 @@ def records_from_rows(
                     participant=record.participant,
                 )
             )
-        records.append(record)
-    return header, records
+        yield record
 
 
-def parse_csv(data: bytes, *, source: str) -> tuple[list[RawRecord], list[FieldError]]:
+def parse_csv(data: bytes, *, source: str) -> tuple[Iterator[RawRecord], list[FieldError]]:
     """Records of a CSV file and the file-level errors (header, shape).
+
+    The records are read one at a time as they are asked for (each row
+    can then be validated and its cells let go before the next is read:
+    a large file's raw rows are never all held beside its participants).
 
     Raises
     ------
     ImportRejected
-        If the bytes do not decode, the CSV is malformed, there is no header
-        or required columns are missing.
+        If the bytes do not decode, the CSV is malformed (raised when the
+        malformed record is reached), there is no header or required
+        columns are missing.
     """
     text, _ = decode(data, source=source)
-    delimiter = sniff_delimiter(text)
+    rows = _rows(text, sniff_delimiter(text))
+    del text  # the reader holds its own copy
     try:
-        header, records = records_from_rows(_rows(text, delimiter))
+        header = _header(rows)
     except _MalformedCsv as exc:
-        raise refused(
-            source,
-            [FieldError.coded("(csv)", None, "field.malformed_csv", {"reason": exc.reason}, row=exc.line)],
-        ) from None
+        raise _malformed(source, exc) from None
     if header is None:
         raise refused(source, [FieldError.coded("(header)", None, "field.empty_file")])
     if header.fatal:
         raise refused(source, header.errors)
-    return records, list(header.errors)
+    return _checked_records(source, header, rows), list(header.errors)
+
+
+def _malformed(source: str, exc: _MalformedCsv) -> Exception:
+    return refused(source, [FieldError.coded("(csv)", None, "field.malformed_csv", {"reason": exc.reason}, row=exc.line)])
+
+
+def _checked_records(source: str, header: Header, rows: Iterator[tuple[int, list[str]]]) -> Iterator[RawRecord]:
+    try:
+        yield from _records(header, rows)
+    except _MalformedCsv as exc:
+        raise _malformed(source, exc) from None
 
 
 def write_csv(participants: Iterable[Participant], *, include_personal: bool = True) -> str:

@@ -367,20 +367,21 @@ _GAVE_UP = object()
 def _flow_solve(bm: BMatching, sel: np.ndarray, warm: FlowWarmStart | None = None) -> BSolution | None | object:
     """Min-cost flow over the pairs ``sel`` (no minimums); required pairs are fixed first."""
     n, m = bm.shape
-    req = bm.required[sel]
-    lcap = bm.left_cap - np.bincount(bm.rows[sel][req], minlength=n)
-    rcap = bm.right_cap - np.bincount(bm.cols[sel][req], minlength=m)
+    # every pair (a caller that priced them already): the arrays as they are, no copy by ``sel``
+    every = len(sel) == bm.n_pairs
+    rows, cols, weights = (bm.rows, bm.cols, bm.weights) if every else (bm.rows[sel], bm.cols[sel], bm.weights[sel])
+    req = bm.required.copy() if every else bm.required[sel]
+    lcap = bm.left_cap - np.bincount(rows[req], minlength=n)
+    rcap = bm.right_cap - np.bincount(cols[req], minlength=m)
     if (lcap < 0).any() or (rcap < 0).any():
         return None
-    free = sel[~req]
-    useful = free[bm.weights[free] > 0]  # a pair that cannot raise the total is never needed
-    out = ssp_bmatching(bm.shape, bm.rows[useful], bm.cols[useful], bm.weights[useful], lcap, rcap, warm)
+    useful = ~req & (weights > 0)  # a pair that cannot raise the total is never needed
+    out = ssp_bmatching(bm.shape, rows[useful], cols[useful], weights[useful], lcap, rcap, warm)
     if out is None:
         return _GAVE_UP
     chosen_useful, p, q = out
-    chosen = req.copy()
-    position = np.flatnonzero(~req)[bm.weights[free] > 0]
-    chosen[position[chosen_useful]] = True
+    chosen = req
+    chosen[np.flatnonzero(useful)[chosen_useful]] = True
     return BSolution(chosen, p, q, 1, len(sel))
 
 

@@ -21,6 +21,7 @@ from time import perf_counter
 import numpy as np
 import scipy.sparse as sp
 
+from .._memory import release_free_memory
 from ..errors import Infeasible
 from ._capacitated import solve_capacitated, solve_given_pairs
 from ._flow import FlowWarmStart
@@ -117,6 +118,10 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
         scale = max(1.0, float(np.max(np.abs(vals), initial=0.0)))
         tol = _CAP_TOL * scale
         if rounds:
+            # the last pass's blocks and the last round's matrix go before this round's solve: holes in
+            # the heaps (one per pricing thread) and ~12 bytes a candidate, resident until trimmed
+            del cand
+            release_free_memory()
             cand = _candidate_matrix(rows, cols, vals, (n, m))
             res = solve_candidates(cand, required=rpairs, **constraints)
         p, q = res.certificate.left_potential, res.certificate.right_potential
@@ -124,6 +129,7 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
         cidx = cand.indices.astype(np.int64)
         todo = _rows_to_price(bound, p, q, (cptr, cidx), check)
         found = price(p, q, tol, todo, (cptr, cidx), per_row)
+        del cptr, cidx  # 12 bytes a candidate, not needed by the next solve
         rounds += 1
         full_passes += todo is None
         # the violators found become candidates; the bound skips candidate pairs when it is read
@@ -141,6 +147,7 @@ def capacitated(a, b, fpairs, sign, maximize, bounds, k, max_block_bytes, progre
         rows = np.concatenate([rows, found.rows[bad]])
         cols = np.concatenate([cols, found.cols[bad]])
         vals = np.concatenate([vals, found.scores[bad]])
+        found = viol = None
         per_row = min(per_row * 2, _ADD_K_MAX)
     status = Status.OPTIMAL if not bad.any() else Status.FEASIBLE
     pairs = res.pairs

@@ -463,8 +463,8 @@ def _ssp_oriented(shape, rows, cols, weights, left_cap, right_cap, warm=None, st
     n, m = shape
     w = np.ascontiguousarray(weights, dtype=np.float64)
     rcap = np.asarray(right_cap, dtype=np.int64)
-    lidx = np.argsort(rows, kind="stable").astype(np.int64)
-    ridx = np.argsort(cols, kind="stable").astype(np.int64)
+    lidx = np.argsort(rows, kind="stable").astype(np.int64, copy=False)
+    ridx = np.argsort(cols, kind="stable").astype(np.int64, copy=False)
     lptr = np.searchsorted(rows[lidx], np.arange(n + 1)).astype(np.int64)
     rptr = np.searchsorted(cols[ridx], np.arange(m + 1)).astype(np.int64)
     # a left participant never uses more places than it has pairs: fewer units to push

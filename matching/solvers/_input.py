@@ -236,7 +236,7 @@ def as_scores(scores: Any, *, forbidden: Any = None, name: str = "scores", check
         a = sp.csr_array(scores, copy=True)
         if a.dtype.kind not in "biuf":
             raise _invalid(name, str(a.dtype), f"expected numeric scores, got dtype {a.dtype}")
-        a = a.astype(np.float64)
+        a = a.astype(np.float64, copy=False)  # already a copy
         a.sum_duplicates()
         a.sort_indices()
         rows_of = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))

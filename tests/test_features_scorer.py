@@ -474,3 +474,19 @@ def test_text_fitted_beside_the_other_components_gives_the_same_bits(sides, para
     np.testing.assert_array_equal(beside.left_dense_, alone.left_dense_)
     np.testing.assert_array_equal(beside.right_dense_, alone.right_dense_)
     np.testing.assert_array_equal(beside.score_matrix(), alone.score_matrix())
+
+
+@pytest.mark.parametrize("params", [{}, {"text_dim": 8}], ids=["exact-text", "svd-text"])
+def test_released_pair_features_keep_the_blocks_and_refuse_pair_scores(sides, params):
+    scorer = Scorer(**params).fit(*sides)
+    top, matrix, mask = scorer.top_k(3).toarray(), scorer.score_matrix(), scorer.impossible_mask()
+    best = scorer.best_partners(scorer.left_ids_[1], 4)
+    assert scorer.release_pair_features() is scorer
+    np.testing.assert_array_equal(scorer.top_k(3).toarray(), top)
+    np.testing.assert_array_equal(scorer.score_matrix(), matrix)
+    np.testing.assert_array_equal(scorer.impossible_mask(), mask)
+    np.testing.assert_array_equal(scorer.best_partners(scorer.left_ids_[1], 4).partners, best.partners)
+    for call, name in [(lambda: scorer.score_pairs([0], [0]), "pair_features"), (lambda: scorer.contributions(0, 0), "pair_features"),
+                       (lambda: scorer.with_weights(None), "with_weights")]:
+        with pytest.raises(ValueError, match=f"{name} needs the pair features, which release_pair_features"):
+            call()

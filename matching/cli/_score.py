@@ -132,8 +132,10 @@ def _run(args: argparse.Namespace) -> int:
                 progress.update(task, completed=done, total=total)
 
         if args.out:
-            # the scorer keeps the ids, features and rules it needs: the participants' objects can go
+            # the blocks read the scorer's weighted factors, ids and rules: the participants' objects and the
+            # per-participant component vectors (which only pair-by-pair scores read) can go
             del event, left, right
+            scorer.release_pair_features()
             release_free_memory()
             return _write_all(args, scorer, advance)
         names = {p.id: p.organization for p in event.participants}

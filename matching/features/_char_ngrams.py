@@ -251,18 +251,37 @@ class TfidfBlocks:
         return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
     def rows(self, wanted: np.ndarray) -> sp.csr_array:
-        """The rows ``wanted`` (document positions), in that order."""
+        """The rows ``wanted`` (document positions), in that order.
+
+        Each row's length is known from the counts, so the output is
+        allocated once and each block's rows are copied straight to their
+        place (never the rows block by block and then again in order).
+        """
         wanted = np.asarray(wanted, dtype=np.int64)
         which = np.searchsorted(self.starts, wanted, side="right") - 1
-        pieces, positions = [], []
-        for t in np.unique(which).tolist():
+        lengths = np.zeros(len(wanted), np.int64)
+        blocks = np.unique(which).tolist()
+        for t in blocks:
             at = np.flatnonzero(which == t)
-            pieces.append(self.block(t)[wanted[at] - self.starts[t]])
-            positions.append(at)
-        if not pieces:
-            return sp.csr_array((0, len(self._vectorizer.keys_)), dtype=np.float64)
-        stacked = sp.csr_array(sp.vstack(pieces, format="csr"))
-        return sp.csr_array(stacked[np.argsort(np.concatenate(positions))])
+            lengths[at] = self._lengths(t)[wanted[at] - self.starts[t]]
+        indptr = np.zeros(len(wanted) + 1, np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        data, indices = np.empty(int(indptr[-1]), np.float64), np.empty(int(indptr[-1]), np.int32)
+        for t in blocks:
+            at = np.flatnonzero(which == t)
+            piece = self.block(t)[wanted[at] - self.starts[t]]
+            # where each of the piece's entries goes: its row's start in the output, then its place in the row
+            to = np.repeat(indptr[at] - piece.indptr[:-1], np.diff(piece.indptr)) + np.arange(piece.nnz)
+            data[to] = piece.data
+            indices[to] = piece.indices
+        return sp.csr_array((data, indices, indptr), shape=(len(wanted), len(self._vectorizer.keys_)))
+
+    def _lengths(self, t: int) -> np.ndarray:
+        """The number of entries of each row of block ``t`` (without assembling it)."""
+        ptr, keep = self._chunks[t][0], self._kept[t]
+        if keep is not None:
+            ptr = np.concatenate(([0], np.cumsum(keep)))[ptr]
+        return np.diff(ptr)
 
 
 class CharNgramTfidf(BaseEstimator):

@@ -205,13 +205,15 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         row is normalised and projected on its own), in about a third of
         the memory.
         """
+        n_docs = len(docs)
         blocks = self.vectorizer_.fit_blocks(docs)
+        docs.clear()  # counted: the texts (the caller's own list, not read again) can go before the SVD
         order = canonical_order(records)
         present = order[blocks.nonempty()[order]]
         self._fit_svd(_l2_rows(blocks.rows(present[: self.svd_sample]), copy=False))
         if not keep:
             return None
-        out = np.empty((len(docs), self.n_features_out_))
+        out = np.empty((n_docs, self.n_features_out_))
         for t in range(len(blocks)):
             out[blocks.starts[t]:blocks.starts[t + 1]] = self._finish(_l2_rows(blocks.block(t), copy=False))
         del blocks

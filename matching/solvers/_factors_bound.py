@@ -53,13 +53,12 @@ import numpy as np
 from numba import njit
 
 from ._heap import push_max, replace_max
+from ._kernels import _B, _price_scan
 
 __all__ = ["NEAR", "RowBound", "columns_check", "near_price"]
 
 #: near pairs kept per priced row (the bound's exact part)
 NEAR = 32
-
-_B = 16  # chunk width of the vectorized scans (as :func:`._kernels.dense_price`)
 
 
 @njit(cache=True, inline="always")
@@ -110,12 +109,7 @@ def near_price(s, sign, u, v, tol, k, near, fptr, fidx, rows, cptr, cidx):  # pr
         fe = fptr[i + 1]
         cp = cptr[i]
         ce = cptr[i + 1]
-        for q in range(nq):
-            j0 = q * _B
-            lo = np.inf
-            for j in range(j0, min(j0 + _B, m)):
-                lo = min(lo, sign * row[j] - v[j])
-            cmins[q] = lo
+        _price_scan(row, sign, v, cmins)
         size = 0
         nsize = 0
         w = 0.0
